@@ -1,0 +1,100 @@
+//! One pool type for both databases, and the macro that writes each query once for both.
+
+mod migrate;
+mod pool;
+
+pub use migrate::{run_migrations, MigrationError};
+pub use pool::{connect, SqliteConn};
+
+use diesel_async::{pooled_connection::deadpool::Pool, AsyncPgConnection};
+
+/// The connection pool; the arm is chosen by `DATABASE_URL`'s scheme.
+#[derive(Clone)]
+pub enum DbPool {
+    Sqlite(Pool<SqliteConn>),
+    Postgres(Pool<AsyncPgConnection>),
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.backend_name())
+    }
+}
+
+impl DbPool {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbPool::Sqlite(_) => "sqlite",
+            DbPool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers a trivial query (readiness probe).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        use diesel_async::RunQueryDsl;
+        crate::db_run!(self, |conn| {
+            diesel::sql_query("SELECT 1").execute(conn).await?;
+            Ok(())
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Pool(String),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbError {
+    /// Whether the error is a unique-constraint violation (the caller maps it to a conflict).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        DbError::Pool(error.to_string())
+    }
+}
+
+/// Runs the same diesel body against whichever backend the pool holds.
+///
+/// The body is compiled once per backend, so the type checker verifies every query for
+/// both. The enclosing function's error type must implement `From<DbError>`.
+///
+/// ```ignore
+/// let user = db_run!(&pool, |conn| users::table.find(id).first::<User>(conn).await)?;
+/// ```
+#[macro_export]
+macro_rules! db_run {
+    ($pool:expr, |$conn:ident| $body:expr) => {
+        $crate::db_run!($pool, sqlite | $conn | $body, postgres | $conn | $body)
+    };
+    ($pool:expr, sqlite |$sconn:ident| $sbody:expr, postgres |$pconn:ident| $pbody:expr) => {
+        match $pool {
+            $crate::db::DbPool::Sqlite(pool) => {
+                let mut connection = pool.get().await.map_err($crate::db::DbError::from)?;
+                let $sconn = &mut *connection;
+                $sbody
+            }
+            $crate::db::DbPool::Postgres(pool) => {
+                let mut connection = pool.get().await.map_err($crate::db::DbError::from)?;
+                let $pconn = &mut *connection;
+                $pbody
+            }
+        }
+    };
+}

@@ -1,0 +1,13 @@
+//! The ground floor of Studio: configuration, the database pool for both
+//! backends, migrations, ids and the small types every domain crate shares.
+
+pub mod config;
+pub mod db;
+pub mod ids;
+pub mod pagination;
+pub mod schema;
+pub mod secrets;
+pub mod time;
+
+pub use config::{Config, ConfigError, Environment};
+pub use db::{DbError, DbPool};

@@ -1,0 +1,53 @@
+//! The actix `App`: middleware order, extractor configuration and routes.
+
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceFactory, ServiceRequest, ServiceResponse},
+    middleware::from_fn,
+    web, App, Error, HttpRequest, HttpResponse,
+};
+
+use crate::{errors, middleware, routes, state::AppState};
+
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let config = state.config.clone();
+    let mut app = App::new()
+        .app_data(errors::json_config(config.max_body_bytes))
+        .app_data(web::PayloadConfig::new(config.max_body_bytes))
+        .app_data(errors::query_config())
+        .app_data(errors::path_config())
+        .app_data(web::Data::new(middleware::AllowedHosts(
+            if config.is_production() {
+                config.allowed_hosts.clone()
+            } else {
+                Vec::new()
+            },
+        )));
+    app = state.register(app);
+    // Last wrapped runs first: request id/logging sees everything, CORS answers preflights
+    // before routing, and json_errors turns any framework error inside into JSON.
+    app.configure(routes::configure)
+        .default_service(web::to(not_found))
+        .wrap(middleware::cors(&config.cors_allowed_origins))
+        .wrap(from_fn(middleware::json_errors))
+        .wrap(from_fn(middleware::check_allowed_hosts))
+        .wrap(middleware::security_headers(config.is_production()))
+        .wrap(from_fn(middleware::request_id_and_log))
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    errors::WireFormat::for_path(req.path()).render(
+        actix_web::http::StatusCode::NOT_FOUND,
+        format!("no such endpoint: {} {}", req.method(), req.path()),
+    )
+}

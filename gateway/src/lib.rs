@@ -1,0 +1,12 @@
+//! The Studio gateway: composes the domain crates into one actix-web application.
+//! Wiring, routing and middleware only; behaviour lives in the crates.
+
+pub mod app;
+pub mod errors;
+pub mod middleware;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use startup::Application;

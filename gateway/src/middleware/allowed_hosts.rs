@@ -1,0 +1,73 @@
+//! In production, refuse requests whose `Host` header is not one of `ALLOWED_HOSTS`
+//! (host-header injection into generated links, DNS rebinding).
+
+use actix_web::{
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::StatusCode,
+    middleware::Next,
+    web, Error,
+};
+
+use crate::errors::WireFormat;
+
+/// The lower-cased host names accepted; empty means no check.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedHosts(pub Vec<String>);
+
+impl AllowedHosts {
+    fn allows(&self, host: &str) -> bool {
+        let name = strip_port(host).to_ascii_lowercase();
+        self.0.iter().any(|allowed| {
+            allowed == "*"
+                || *allowed == name
+                || allowed
+                    .strip_prefix('.')
+                    .is_some_and(|suffix| name == suffix || name.ends_with(&format!(".{suffix}")))
+        })
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .split(']')
+            .next()
+            .unwrap_or(host)
+            .trim_start_matches('[');
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+pub async fn check_allowed_hosts(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let allowed = req.app_data::<web::Data<AllowedHosts>>().cloned();
+    if let Some(allowed) = allowed.filter(|a| !a.0.is_empty()) {
+        let host = req.connection_info().host().to_owned();
+        if !allowed.allows(&host) {
+            let response = WireFormat::for_path(req.path()).render(
+                StatusCode::BAD_REQUEST,
+                format!("host {host:?} is not allowed"),
+            );
+            return Ok(req.into_response(response));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_match_exactly_or_by_leading_dot_suffix() {
+        let allowed = AllowedHosts(vec!["studio.example.com".into(), ".internal".into()]);
+        assert!(allowed.allows("studio.example.com"));
+        assert!(allowed.allows("Studio.Example.com:8443"));
+        assert!(allowed.allows("api.internal"));
+        assert!(!allowed.allows("evil.com"));
+        assert!(!allowed.allows("studio.example.com.evil.com"));
+    }
+}

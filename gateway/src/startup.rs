@@ -1,0 +1,71 @@
+//! Start-up: configuration → migrations → pools → services → a bound HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::{dev::Server, dev::ServerHandle, HttpServer};
+use anyhow::Context;
+use studio_core::{db, Config};
+
+use crate::{app::build_app, state::AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Migrates the database, builds every service and binds the listener (port 0 picks one).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        for secret in &config.generated_secrets {
+            tracing::warn!(
+                "{secret} is not set: using a random value; tokens will not survive a restart"
+            );
+        }
+        let applied = db::run_migrations(&config.database).await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "database migrated");
+        }
+        let pool = db::connect(&config.database, config.database_pool_size)
+            .await
+            .context("cannot open the database pool")?;
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers;
+        let shutdown_timeout = config.shutdown_timeout_secs;
+        let state = AppState::build(config, pool).await?;
+        let factory_state = state.clone();
+        let mut server = HttpServer::new(move || build_app(factory_state.clone()))
+            .shutdown_timeout(shutdown_timeout)
+            .listen(listener)?;
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(
+            port,
+            database = state.pool.backend_name(),
+            "studio gateway listening"
+        );
+        Ok(Self {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or a stop through the handle, then flushes background writers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.state.shutdown().await;
+        result
+    }
+}

@@ -1,0 +1,57 @@
+//! Test harness for black-box HTTP tests: a fresh database per test on each backend and the
+//! real gateway started in-process on a random port.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod app;
+mod database;
+mod http;
+
+pub use app::TestApp;
+pub use database::{Backend, TestDb};
+pub use http::TestResponse;
+
+use std::{future::Future, panic::AssertUnwindSafe};
+
+use futures_util::FutureExt;
+
+/// Runs `body` against a fresh database of `backend`, then stops every gateway it started and
+/// drops the database, whether the body passed or panicked.
+pub async fn run_test<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(db) = TestDb::create(backend).await else {
+        eprintln!("skipped on {backend:?}: set TEST_DATABASE_URL to run it");
+        return;
+    };
+    let outcome = AssertUnwindSafe(body(db.clone())).catch_unwind().await;
+    db.cleanup().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Declares tests that run once per backend: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! db_tests {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: $crate::TestDb) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                $crate::run_test($crate::Backend::Sqlite, body).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                $crate::run_test($crate::Backend::Postgres, body).await
+            }
+        }
+    )*};
+}

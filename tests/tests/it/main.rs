@@ -1,0 +1,7 @@
+//! Black-box HTTP tests of the whole gateway. Each `db_tests!` case runs on SQLite and, when
+//! `TEST_DATABASE_URL` is set, on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod foundation;
+mod migrations;
+mod repository;

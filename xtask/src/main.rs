@@ -1,0 +1,74 @@
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|ci>`.
+
+mod process;
+
+use anyhow::{bail, Result};
+use process::{cargo, workspace_root};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  dev       run Studio for development (gateway on SQLite + the dev inference server)
+  test      run the whole test suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+  lint      cargo fmt --check and clippy with -D warnings
+  migrate   apply pending migrations to DATABASE_URL (default ./data/studio.db)
+  ci        lint + test, what CI runs";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    std::env::set_current_dir(workspace_root())?;
+    match args.first().map(String::as_str) {
+        Some("dev") => dev(),
+        Some("test") => test(&args[1..]),
+        Some("lint") => lint(),
+        Some("migrate") => cargo(&["run", "--quiet", "--bin", "studio-gateway", "--", "migrate"]),
+        Some("ci") => {
+            lint()?;
+            test(&[])
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            eprintln!("xtask: tests run on SQLite and on PostgreSQL ({url})")
+        }
+        _ => eprintln!("xtask: tests run on SQLite only (set TEST_DATABASE_URL to add PostgreSQL)"),
+    }
+    let mut args = vec!["test", "--workspace", "--locked"];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
+}
+
+fn lint() -> Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])
+}
+
+fn dev() -> Result<()> {
+    cargo(&["build", "--bin", "studio-gateway"])?;
+    let target = workspace_root().join("target/debug");
+    let status = std::process::Command::new(target.join("studio-gateway"))
+        .env(
+            "STUDIO_ENV",
+            std::env::var("STUDIO_ENV").unwrap_or_else(|_| "development".into()),
+        )
+        .status();
+    let status = status?;
+    if !status.success() {
+        bail!("studio-gateway exited with {status}");
+    }
+    Ok(())
+}
