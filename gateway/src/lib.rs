@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod errors;
+pub mod extractors;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

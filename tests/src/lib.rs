@@ -55,3 +55,23 @@ macro_rules! db_tests {
         }
     )*};
 }
+
+pub use app::TEST_SECRET;
+
+/// Registers a user and returns the sign-up response body.
+pub async fn register(app: &TestApp, email: &str) -> serde_json::Value {
+    app.post(
+        "/api/auth/register",
+        &serde_json::json!({ "email": email, "password": "correct horse battery", "firstName": "Ada" }),
+    )
+    .await
+    .expect(201)
+}
+
+/// Registers a user and returns their access token.
+pub async fn access_token(app: &TestApp, email: &str) -> String {
+    register(app, email).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -5,10 +5,12 @@
 //! `errors::domain`, once per crate.
 
 mod api;
+mod domain;
 mod openai;
 mod payload;
 
 pub use api::ApiError;
+pub use domain::internal;
 pub use openai::OpenAiError;
 pub use payload::{json_config, path_config, query_config};
 

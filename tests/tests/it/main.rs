@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set, on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod auth;
 mod foundation;
 mod migrations;
 mod repository;
+mod tokens;

@@ -1,0 +1,24 @@
+//! Accounts and sessions: users, password hashing, JWT access tokens, rotating refresh
+//! tokens grouped in per-sign-in sessions, revocation, and sign-in rate limiting.
+//!
+//! The gateway talks to [`AuthService`]; everything else here is an implementation detail.
+
+mod error;
+mod password;
+mod rate_limit;
+mod refresh;
+mod revocations;
+mod service;
+mod store;
+mod tokens;
+mod types;
+mod validation;
+
+pub use error::AuthError;
+pub use rate_limit::{RateLimited, SignInThrottle};
+pub use service::{Auth, AuthService, AuthSettings};
+pub use tokens::{AccessClaims, AccessTokens};
+pub use types::{
+    AuthResponse, ChangePassword, ClientInfo, Credentials, ProfileUpdate, Registration,
+    SessionInfo, User,
+};

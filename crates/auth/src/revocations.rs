@@ -1,0 +1,67 @@
+//! Revoked sign-in sessions, cached so that checking an access token costs no database
+//! round trip. Revocations made here are seen at once; those made by other instances
+//! sharing the database arrive through a poll every couple of seconds.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::NaiveDateTime;
+use moka::sync::Cache;
+
+use crate::store::Store;
+
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Another instance's clock may lag ours; look back a little further than the last poll.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::seconds(10);
+
+#[derive(Clone)]
+pub struct RevokedSessions {
+    cache: Cache<String, ()>,
+}
+
+impl RevokedSessions {
+    /// Entries live as long as an access token can: after that the token is expired anyway.
+    pub fn new(access_lifetime_secs: i64) -> Self {
+        let ttl = Duration::from_secs(access_lifetime_secs.max(60) as u64 + 60);
+        Self {
+            cache: Cache::builder()
+                .max_capacity(1_000_000)
+                .time_to_live(ttl)
+                .build(),
+        }
+    }
+
+    pub fn insert(&self, session_id: &str) {
+        self.cache.insert(session_id.to_owned(), ());
+    }
+
+    pub fn contains(&self, session_id: &str) -> bool {
+        self.cache.contains_key(session_id)
+    }
+
+    /// Loads recent revocations, then keeps polling for new ones until the task is dropped.
+    pub fn spawn_poller(
+        &self,
+        store: Arc<Store>,
+        access_lifetime_secs: i64,
+    ) -> tokio::task::JoinHandle<()> {
+        let revoked = self.clone();
+        tokio::spawn(async move {
+            let mut since: NaiveDateTime =
+                studio_core::time::now() - chrono::Duration::seconds(access_lifetime_secs + 60);
+            let mut ticker = tokio::time::interval(POLL_INTERVAL);
+            loop {
+                ticker.tick().await;
+                let polled_at = studio_core::time::now();
+                match store.sessions_revoked_since(since).await {
+                    Ok(ids) => {
+                        for id in ids {
+                            revoked.insert(&id);
+                        }
+                        since = polled_at - CLOCK_SLACK;
+                    }
+                    Err(error) => tracing::warn!(%error, "polling session revocations failed"),
+                }
+            }
+        })
+    }
+}

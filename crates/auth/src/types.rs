@@ -1,0 +1,90 @@
+//! Request and response types of the accounts API (camelCase on the wire).
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use studio_core::time::serde_utc;
+
+/// The user object, the same everywhere it appears.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub avatar_url: Option<String>,
+    #[serde(with = "serde_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "serde_utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+/// What sign-up, sign-in, refresh and the OAuth exchange return.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthResponse {
+    pub user: User,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePassword {
+    /// Absent for an account that has no password yet (signed up with Google or Apple).
+    #[serde(default)]
+    pub current_password: Option<String>,
+    pub new_password: String,
+}
+
+/// Who is signing in, recorded on the session (shown in the device list).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One signed-in device.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<String>,
+    #[serde(with = "serde_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "serde_utc")]
+    pub last_used_at: NaiveDateTime,
+    #[serde(with = "serde_utc")]
+    pub expires_at: NaiveDateTime,
+    pub current: bool,
+}

@@ -1,0 +1,44 @@
+//! Each domain crate's error mapped to the wire, once.
+
+use actix_web::http::StatusCode;
+use serde_json::json;
+use studio_auth::AuthError;
+
+use super::ApiError;
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidField { field, message } => ApiError::invalid_field(field, message),
+            AuthError::EmailTaken => {
+                ApiError::new(StatusCode::CONFLICT, "email_taken", error.to_string())
+            }
+            AuthError::InvalidCredentials => {
+                ApiError::unauthorized("invalid_credentials", error.to_string())
+            }
+            AuthError::WrongCurrentPassword => {
+                ApiError::bad_request("wrong_password", error.to_string())
+                    .with_details(json!({ "field": "currentPassword" }))
+            }
+            AuthError::MissingToken => ApiError::unauthorized("missing_token", error.to_string()),
+            AuthError::InvalidToken => ApiError::unauthorized("invalid_token", error.to_string()),
+            AuthError::InvalidRefreshToken => {
+                ApiError::unauthorized("invalid_refresh_token", error.to_string())
+            }
+            AuthError::NotFound => ApiError::not_found("not found"),
+            AuthError::RateLimited { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                error.to_string(),
+            )
+            .with_retry_after(retry_after_secs),
+            AuthError::Database(_) | AuthError::Internal(_) => internal(&error),
+        }
+    }
+}
+
+/// Logs the cause (with the request's span) and answers a generic 500.
+pub fn internal(error: &dyn std::error::Error) -> ApiError {
+    tracing::error!(%error, "internal error");
+    ApiError::internal()
+}

@@ -1,0 +1,120 @@
+//! `/api/auth/*`: sign-up, sign-in, tokens, profile and signed-in devices.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use studio_auth::{AuthService, ChangePassword, Credentials, ProfileUpdate, Registration};
+
+use crate::{
+    errors::ApiError,
+    extractors::{AuthUser, Client},
+};
+
+type Auth = web::Data<dyn AuthService>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/auth")
+            .service(web::resource("/register").route(web::post().to(register)))
+            .service(web::resource("/login").route(web::post().to(login)))
+            .service(web::resource("/refresh").route(web::post().to(refresh)))
+            .service(web::resource("/logout").route(web::post().to(logout)))
+            .service(
+                web::resource("/me")
+                    .route(web::get().to(me))
+                    .route(web::patch().to(update_me)),
+            )
+            .service(web::resource("/password").route(web::post().to(change_password)))
+            .service(web::resource("/sessions").route(web::get().to(sessions)))
+            .service(web::resource("/sessions/{id}").route(web::delete().to(revoke_session))),
+    );
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LogoutBody {
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+async fn register(
+    auth: Auth,
+    client: Client,
+    body: web::Json<Registration>,
+) -> Result<HttpResponse, ApiError> {
+    let response = auth.register(body.into_inner(), client.0).await?;
+    Ok(HttpResponse::Created().json(response))
+}
+
+async fn login(
+    auth: Auth,
+    client: Client,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let response = auth.login(body.into_inner(), client.0).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+async fn refresh(
+    auth: Auth,
+    client: Client,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
+    let response = auth.refresh(&body.refresh_token, client.0).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// The body is optional, so it is read as bytes and parsed only when present.
+async fn logout(auth: Auth, user: AuthUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let body: LogoutBody = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
+        })?
+    };
+    auth.logout(&user.0, body.refresh_token.as_deref()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(auth.user(user.user_id()).await?))
+}
+
+async fn update_me(
+    auth: Auth,
+    user: AuthUser,
+    body: web::Json<ProfileUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        auth.update_profile(user.user_id(), body.into_inner())
+            .await?,
+    ))
+}
+
+async fn change_password(
+    auth: Auth,
+    user: AuthUser,
+    body: web::Json<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    auth.change_password(&user.0, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(auth.sessions(&user.0).await?))
+}
+
+async fn revoke_session(
+    auth: Auth,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.revoke_session(&user.0, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
