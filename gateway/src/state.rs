@@ -3,14 +3,18 @@
 use std::sync::Arc;
 
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
+use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
 use studio_auth::{Auth, AuthService, AuthSettings};
 use studio_core::{Config, DbPool};
+use studio_models::{Catalog, Defaults, ModelCatalog};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
     pub auth: Arc<dyn AuthService>,
+    pub api_keys: Arc<dyn ApiKeyService>,
+    pub catalog: Arc<dyn ModelCatalog>,
 }
 
 impl AppState {
@@ -25,10 +29,28 @@ impl AppState {
             },
         )
         .await?;
+        let api_keys = ApiKeys::new(
+            pool.clone(),
+            ApiKeySettings {
+                secret: config.secret_key.clone(),
+                max_active_per_user: config.max_api_keys_per_user,
+                last_used_flush: std::time::Duration::from_secs(config.last_used_flush_secs.max(1)),
+            },
+        );
+        let catalog = Catalog::load(
+            &config.models_file,
+            &Defaults {
+                inference_url: &config.inference_service_url,
+                inference_api_key: config.inference_service_api_key.as_deref(),
+                env: &|name| std::env::var(name).ok(),
+            },
+        )?;
         Ok(Self {
             config: Arc::new(config),
             pool,
             auth: Arc::new(auth),
+            api_keys: Arc::new(api_keys),
+            catalog: Arc::new(catalog),
         })
     }
 
@@ -40,8 +62,12 @@ impl AppState {
         app.app_data(web::Data::from(self.config.clone()))
             .app_data(web::Data::new(self.pool.clone()))
             .app_data(web::Data::from(self.auth.clone()))
+            .app_data(web::Data::from(self.api_keys.clone()))
+            .app_data(web::Data::from(self.catalog.clone()))
     }
 
     /// Flushes background writers; called once the server has stopped.
-    pub async fn shutdown(&self) {}
+    pub async fn shutdown(&self) {
+        self.api_keys.flush().await;
+    }
 }

@@ -48,6 +48,7 @@ impl TestApp {
             ("STUDIO_DATABASE_POOL_SIZE", "4"),
             ("JWT_SECRET_KEY", TEST_SECRET),
             ("SECRET_KEY", TEST_SECRET),
+            ("STUDIO_LAST_USED_FLUSH_SECS", "1"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

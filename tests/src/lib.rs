@@ -75,3 +75,17 @@ pub async fn access_token(app: &TestApp, email: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Creates an API key for the user of `token` and returns the full key.
+pub async fn api_key(app: &TestApp, token: &str) -> String {
+    app.post_auth(
+        "/api/keys",
+        token,
+        &serde_json::json!({ "name": "test key" }),
+    )
+    .await
+    .expect(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

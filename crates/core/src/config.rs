@@ -64,6 +64,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auth_rate_limit_per_minute: u32,
     pub models_file: PathBuf,
+    pub max_api_keys_per_user: u32,
+    pub last_used_flush_secs: u64,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
 }
@@ -124,6 +126,16 @@ impl Config {
                 "not a number of attempts per minute",
             ),
             models_file: PathBuf::from(vars.text("STUDIO_MODELS_FILE", "config/models.toml")),
+            max_api_keys_per_user: vars.parsed(
+                "STUDIO_MAX_API_KEYS_PER_USER",
+                "100",
+                "not a number of keys",
+            ),
+            last_used_flush_secs: vars.parsed(
+                "STUDIO_LAST_USED_FLUSH_SECS",
+                "5",
+                "not a number of seconds",
+            ),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
         };
         let generated = vars.generated();

@@ -42,3 +42,21 @@ diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, auth_sessions, refresh_tokens);
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        prefix -> Text,
+        last_four -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_keys -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(api_keys, users);

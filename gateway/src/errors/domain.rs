@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use serde_json::json;
+use studio_api_keys::ApiKeyError;
 use studio_auth::AuthError;
 
 use super::ApiError;
@@ -33,6 +34,20 @@ impl From<AuthError> for ApiError {
             )
             .with_retry_after(retry_after_secs),
             AuthError::Database(_) | AuthError::Internal(_) => internal(&error),
+        }
+    }
+}
+
+impl From<ApiKeyError> for ApiError {
+    fn from(error: ApiKeyError) -> Self {
+        match error {
+            ApiKeyError::InvalidField { field, message } => ApiError::invalid_field(field, message),
+            ApiKeyError::NotFound => ApiError::not_found(error.to_string()),
+            ApiKeyError::TooManyKeys { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "too_many_keys", error.to_string())
+            }
+            ApiKeyError::InvalidKey => ApiError::unauthorized("invalid_api_key", error.to_string()),
+            ApiKeyError::Database(_) => internal(&error),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Extractors carrying cross-cutting concerns; a handler's signature says what it needs.
 
+mod api_caller;
 mod auth_user;
 mod client;
 
+pub use api_caller::ApiCaller;
 pub use auth_user::{bearer_token, AuthUser};
 pub use client::{client_ip, Client};

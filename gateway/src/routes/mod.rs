@@ -1,10 +1,15 @@
 //! HTTP routes: thin handlers that call domain services and map their errors.
 
+mod api_keys;
 mod auth;
 mod health;
+mod models;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure).configure(auth::configure);
+    cfg.configure(health::configure)
+        .configure(auth::configure)
+        .configure(api_keys::configure)
+        .configure(models::configure);
 }

@@ -2,8 +2,10 @@
 //! `TEST_DATABASE_URL` is set, on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api_keys;
 mod auth;
 mod foundation;
 mod migrations;
+mod models;
 mod repository;
 mod tokens;

@@ -44,6 +44,21 @@ struct RefreshRow {
     used_at: Option<NaiveDateTime>,
 }
 
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+struct ApiKeyRow {
+    id: String,
+    user_id: String,
+    name: String,
+    key_hash: String,
+    prefix: String,
+    last_four: String,
+    created_at: NaiveDateTime,
+    last_used_at: Option<NaiveDateTime>,
+    expires_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
 async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
     let t = now();
     let user = UserRow {
@@ -74,6 +89,18 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
         expires_at: t,
         used_at: None,
     };
+    let key = ApiKeyRow {
+        id: new_id(),
+        user_id: user.id.clone(),
+        name: "key".into(),
+        key_hash: "digest".into(),
+        prefix: "sk-studio-abcd".into(),
+        last_four: "wxyz".into(),
+        created_at: t,
+        last_used_at: Some(t),
+        expires_at: None,
+        revoked_at: Some(t),
+    };
     db_run!(pool, |conn| {
         diesel::insert_into(users::table)
             .values(&user)
@@ -87,6 +114,17 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
             .values(&refresh)
             .execute(conn)
             .await?;
+        diesel::insert_into(api_keys::table)
+            .values(&key)
+            .execute(conn)
+            .await?;
+        assert_eq!(
+            api_keys::table
+                .select(ApiKeyRow::as_select())
+                .first(conn)
+                .await?,
+            key
+        );
         assert_eq!(
             users::table
                 .select(UserRow::as_select())

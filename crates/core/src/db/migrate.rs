@@ -30,6 +30,12 @@ pub enum MigrationError {
     Failed(String),
 }
 
+impl From<diesel::result::Error> for MigrationError {
+    fn from(error: diesel::result::Error) -> Self {
+        MigrationError::Failed(error.to_string())
+    }
+}
+
 /// Applies pending migrations and returns the versions applied now.
 pub async fn run_migrations(target: &DatabaseTarget) -> Result<Vec<String>, MigrationError> {
     let target = target.clone();
@@ -57,7 +63,9 @@ fn migrate_blocking(target: &DatabaseTarget) -> Result<Vec<String>, MigrationErr
             diesel::sql_query("PRAGMA busy_timeout = 5000")
                 .execute(&mut conn)
                 .map_err(|e| MigrationError::Failed(e.to_string()))?;
-            apply(&mut conn, SQLITE_MIGRATIONS)
+            // Two instances may start together on one file too: an exclusive transaction is
+            // SQLite's lock (each migration then runs in a savepoint inside it).
+            conn.exclusive_transaction(|conn| apply(conn, SQLITE_MIGRATIONS))
         }
         DatabaseTarget::Postgres(url) => {
             let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)

@@ -1,0 +1,156 @@
+//! The `api_keys` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use studio_core::{db_run, schema::api_keys, DbError, DbPool};
+
+use crate::types::{ApiKeyInfo, VerifiedKey};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub key_hash: String,
+    pub prefix: String,
+    pub last_four: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+impl From<ApiKeyRow> for ApiKeyInfo {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKeyInfo {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            last_four: row.last_four,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+pub struct Store {
+    pool: DbPool,
+}
+
+impl Store {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn active_count(&self, user_id: &str, now: NaiveDateTime) -> Result<i64, DbError> {
+        db_run!(&self.pool, |conn| Ok(api_keys::table
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::revoked_at.is_null())
+            .filter(
+                api_keys::expires_at
+                    .is_null()
+                    .or(api_keys::expires_at.gt(now))
+            )
+            .count()
+            .get_result(conn)
+            .await?))
+    }
+
+    pub async fn insert(&self, row: &ApiKeyRow) -> Result<(), DbError> {
+        db_run!(&self.pool, |conn| {
+            diesel::insert_into(api_keys::table)
+                .values(row)
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn list(&self, user_id: &str) -> Result<Vec<ApiKeyRow>, DbError> {
+        db_run!(&self.pool, |conn| Ok(api_keys::table
+            .filter(api_keys::user_id.eq(user_id))
+            .order(api_keys::created_at.desc())
+            .select(ApiKeyRow::as_select())
+            .load(conn)
+            .await?))
+    }
+
+    pub async fn owned(&self, user_id: &str, id: &str) -> Result<Option<ApiKeyRow>, DbError> {
+        db_run!(&self.pool, |conn| Ok(api_keys::table
+            .find(id)
+            .filter(api_keys::user_id.eq(user_id))
+            .select(ApiKeyRow::as_select())
+            .first(conn)
+            .await
+            .optional()?))
+    }
+
+    pub async fn rename(&self, id: &str, name: &str) -> Result<(), DbError> {
+        db_run!(&self.pool, |conn| {
+            diesel::update(api_keys::table.find(id))
+                .set(api_keys::name.eq(name))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn revoke(&self, id: &str, now: NaiveDateTime) -> Result<(), DbError> {
+        db_run!(&self.pool, |conn| {
+            diesel::update(
+                api_keys::table
+                    .find(id)
+                    .filter(api_keys::revoked_at.is_null()),
+            )
+            .set(api_keys::revoked_at.eq(now))
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The owner of a live (not revoked) key with this digest; expiry is checked by the caller.
+    pub async fn verify(&self, key_hash: &str) -> Result<Option<VerifiedKey>, DbError> {
+        let row: Option<(String, String, Option<NaiveDateTime>)> =
+            db_run!(&self.pool, |conn| api_keys::table
+                .filter(api_keys::key_hash.eq(key_hash))
+                .filter(api_keys::revoked_at.is_null())
+                .select((api_keys::id, api_keys::user_id, api_keys::expires_at))
+                .first(conn)
+                .await
+                .optional())?;
+        Ok(row.map(|(key_id, user_id, expires_at)| VerifiedKey {
+            key_id,
+            user_id,
+            expires_at,
+        }))
+    }
+
+    pub async fn revoked_since(&self, since: NaiveDateTime) -> Result<Vec<String>, DbError> {
+        db_run!(&self.pool, |conn| Ok(api_keys::table
+            .filter(api_keys::revoked_at.ge(since))
+            .select(api_keys::key_hash)
+            .load(conn)
+            .await?))
+    }
+
+    pub async fn touch(&self, batch: &[(String, NaiveDateTime)]) -> Result<(), DbError> {
+        // One transaction: a single commit (and fsync) for the whole batch.
+        db_run!(&self.pool, |conn| {
+            conn.transaction::<_, DbError, _>(async |conn| {
+                for (id, at) in batch {
+                    diesel::update(api_keys::table.find(id))
+                        .set(api_keys::last_used_at.eq(at))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+        })
+    }
+}

@@ -1,0 +1,52 @@
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use studio_core::time::serde_utc;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewApiKey {
+    pub name: String,
+    #[serde(default)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The creation response: the only time the full key is ever shown.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiKey {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+    pub prefix: String,
+    pub last_four: String,
+    #[serde(with = "serde_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "serde_utc::option")]
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+/// A key as listed: never the secret.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub last_four: String,
+    #[serde(with = "serde_utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "serde_utc::option")]
+    pub last_used_at: Option<NaiveDateTime>,
+    #[serde(with = "serde_utc::option")]
+    pub expires_at: Option<NaiveDateTime>,
+    #[serde(with = "serde_utc::option")]
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Who a valid key belongs to (what the `/v1` extractor needs for accounting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    pub key_id: String,
+    pub user_id: String,
+    pub expires_at: Option<NaiveDateTime>,
+}

@@ -1,0 +1,127 @@
+//! The loaded catalog and the service trait the gateway and the chat proxy read it through.
+
+use std::{collections::HashMap, path::Path, sync::Arc, time::Duration};
+
+use serde::Serialize;
+
+use crate::{file::CatalogFile, validate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Chat,
+    Image,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pricing {
+    pub input_per_million: f64,
+    pub output_per_million: f64,
+}
+
+/// One OpenAI-compatible server that serves a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upstream {
+    /// Base URL including the version path, e.g. `http://127.0.0.1:8001/v1` (no trailing slash).
+    pub base_url: String,
+    pub api_key: Option<String>,
+    /// The model's name on that server.
+    pub model: String,
+    pub weight: u32,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub kind: ModelKind,
+    pub context_length: u32,
+    pub max_output_tokens: u32,
+    pub capabilities: Vec<String>,
+    pub pricing: Option<Pricing>,
+    pub enabled: bool,
+    pub owned_by: String,
+    pub created: i64,
+    pub upstreams: Vec<Upstream>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{}", .problems.join("\n"))]
+pub struct CatalogError {
+    /// One line per problem: file, model and field.
+    pub problems: Vec<String>,
+}
+
+/// Read access to the catalog. Only enabled models are visible through it.
+pub trait ModelCatalog: Send + Sync {
+    fn models(&self) -> &[Arc<Model>];
+    fn model(&self, id: &str) -> Option<Arc<Model>>;
+}
+
+/// The default upstream for models that name none, and where to find API keys.
+pub struct Defaults<'a> {
+    pub inference_url: &'a str,
+    pub inference_api_key: Option<&'a str>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+pub struct Catalog {
+    models: Vec<Arc<Model>>,
+    by_id: HashMap<String, Arc<Model>>,
+}
+
+impl Catalog {
+    pub fn load(path: &Path, defaults: &Defaults<'_>) -> Result<Self, CatalogError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
+            problems: vec![format!("{source}: cannot read the model catalog: {e}")],
+        })?;
+        let created = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs() as i64);
+        Self::parse(&source, &text, created, defaults)
+    }
+
+    pub fn parse(
+        source: &str,
+        text: &str,
+        created: i64,
+        defaults: &Defaults<'_>,
+    ) -> Result<Self, CatalogError> {
+        let file: CatalogFile = toml::from_str(text).map_err(|e| CatalogError {
+            problems: vec![format!(
+                "{source}: {}",
+                e.to_string().trim().replace('\n', " ")
+            )],
+        })?;
+        let models = validate::models(source, file, created, defaults)?;
+        Ok(Self::from_models(models))
+    }
+
+    pub fn from_models(models: Vec<Model>) -> Self {
+        let models: Vec<Arc<Model>> = models
+            .into_iter()
+            .filter(|m| m.enabled)
+            .map(Arc::new)
+            .collect();
+        let by_id = models.iter().map(|m| (m.id.clone(), m.clone())).collect();
+        Self { models, by_id }
+    }
+}
+
+impl ModelCatalog for Catalog {
+    fn models(&self) -> &[Arc<Model>] {
+        &self.models
+    }
+
+    fn model(&self, id: &str) -> Option<Arc<Model>> {
+        self.by_id.get(id).cloned()
+    }
+}
+
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);

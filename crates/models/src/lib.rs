@@ -1,0 +1,11 @@
+//! The model catalog: which models Studio offers and which OpenAI-compatible upstreams serve them.
+//!
+//! Loaded once from a TOML file (`config/models.toml`), validated at start-up, then read-only.
+
+mod catalog;
+mod file;
+mod validate;
+
+pub use catalog::{
+    Catalog, CatalogError, Defaults, Model, ModelCatalog, ModelKind, Pricing, Upstream,
+};

@@ -1,0 +1,143 @@
+//! Turning the file into models, collecting one line per problem (file, model, field).
+
+use std::time::Duration;
+
+use crate::{
+    catalog::{Defaults, DEFAULT_TIMEOUT},
+    file::{CatalogFile, ModelEntry, UpstreamEntry},
+    CatalogError, Model, ModelKind, Pricing, Upstream,
+};
+
+pub(crate) fn models(
+    source: &str,
+    file: CatalogFile,
+    created: i64,
+    defaults: &Defaults<'_>,
+) -> Result<Vec<Model>, CatalogError> {
+    let mut problems = Vec::new();
+    let mut models: Vec<Model> = Vec::new();
+    for entry in file.models {
+        let mut fail = |field: &str, problem: String| {
+            problems.push(format!(
+                "{source}: model {:?}: {field}: {problem}",
+                entry.id
+            ));
+        };
+        if entry.id.trim().is_empty() || entry.id.chars().any(char::is_whitespace) {
+            fail("id", "must be a non-empty name without spaces".into());
+        }
+        if models.iter().any(|m| m.id == entry.id) {
+            fail("id", "duplicate id".into());
+        }
+        let kind = match entry.kind.as_str() {
+            "chat" => ModelKind::Chat,
+            "image" => ModelKind::Image,
+            other => {
+                fail(
+                    "type",
+                    format!("unknown type {other:?} (expected chat or image)"),
+                );
+                ModelKind::Chat
+            }
+        };
+        let upstreams = upstreams(&entry, defaults, &mut fail);
+        if let Some(p) = &entry.pricing {
+            if p.input_per_million < 0.0 || p.output_per_million < 0.0 {
+                fail("pricing", "prices must not be negative".into());
+            }
+        }
+        models.push(model(entry, kind, created, upstreams));
+    }
+    if problems.is_empty() {
+        Ok(models)
+    } else {
+        Err(CatalogError { problems })
+    }
+}
+
+fn model(entry: ModelEntry, kind: ModelKind, created: i64, upstreams: Vec<Upstream>) -> Model {
+    Model {
+        name: entry.name.unwrap_or_else(|| entry.id.clone()),
+        id: entry.id,
+        description: entry.description,
+        kind,
+        context_length: entry.context_length.unwrap_or(8192),
+        max_output_tokens: entry.max_output_tokens.unwrap_or(4096),
+        capabilities: entry.capabilities,
+        pricing: entry.pricing.map(|p| Pricing {
+            input_per_million: p.input_per_million,
+            output_per_million: p.output_per_million,
+        }),
+        enabled: entry.enabled,
+        owned_by: entry.owned_by.unwrap_or_else(|| "studio".into()),
+        created: entry.created.unwrap_or(created),
+        upstreams,
+    }
+}
+
+fn upstreams(
+    entry: &ModelEntry,
+    defaults: &Defaults<'_>,
+    fail: &mut impl FnMut(&str, String),
+) -> Vec<Upstream> {
+    if entry.upstreams.is_empty() {
+        return vec![Upstream {
+            base_url: defaults.inference_url.trim_end_matches('/').to_owned(),
+            api_key: defaults.inference_api_key.map(str::to_owned),
+            model: entry.id.clone(),
+            weight: 1,
+            timeout: DEFAULT_TIMEOUT,
+        }];
+    }
+    entry
+        .upstreams
+        .iter()
+        .enumerate()
+        .map(|(i, upstream)| one_upstream(entry, i, upstream, defaults, fail))
+        .collect()
+}
+
+fn one_upstream(
+    entry: &ModelEntry,
+    index: usize,
+    upstream: &UpstreamEntry,
+    defaults: &Defaults<'_>,
+    fail: &mut impl FnMut(&str, String),
+) -> Upstream {
+    let field = |name: &str| format!("upstreams[{index}].{name}");
+    match url::Url::parse(&upstream.base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+        _ => fail(
+            &field("baseUrl"),
+            format!("{:?} is not an http(s) URL", upstream.base_url),
+        ),
+    }
+    let api_key = upstream.api_key_env.as_ref().and_then(|var| {
+        let value = (defaults.env)(var).filter(|v| !v.is_empty());
+        if value.is_none() {
+            fail(
+                &field("apiKeyEnv"),
+                format!("environment variable {var} is not set"),
+            );
+        }
+        value
+    });
+    if upstream.weight == 0 {
+        fail(&field("weight"), "must be at least 1".into());
+    }
+    if upstream.timeout_secs == Some(0) {
+        fail(&field("timeoutSecs"), "must be at least 1 second".into());
+    }
+    Upstream {
+        base_url: upstream.base_url.trim_end_matches('/').to_owned(),
+        api_key,
+        model: upstream.model.clone().unwrap_or_else(|| entry.id.clone()),
+        weight: upstream.weight.max(1),
+        timeout: upstream
+            .timeout_secs
+            .map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,60 @@
+//! `/api/keys`: the user's API keys (JWT only: a key cannot manage keys).
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use studio_api_keys::{ApiKeyService, NewApiKey};
+
+use crate::{errors::ApiError, extractors::AuthUser};
+
+type Keys = web::Data<dyn ApiKeyService>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/keys")
+            .service(
+                web::resource("")
+                    .route(web::get().to(list))
+                    .route(web::post().to(create)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::patch().to(rename))
+                    .route(web::delete().to(revoke)),
+            ),
+    );
+}
+
+#[derive(Deserialize)]
+struct Rename {
+    name: String,
+}
+
+async fn create(
+    keys: Keys,
+    user: AuthUser,
+    body: web::Json<NewApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(keys.create(user.user_id(), body.into_inner()).await?))
+}
+
+async fn list(keys: Keys, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(keys.list(user.user_id()).await?))
+}
+
+async fn rename(
+    keys: Keys,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<Rename>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(keys.rename(user.user_id(), &id, &body.name).await?))
+}
+
+async fn revoke(
+    keys: Keys,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    keys.revoke(user.user_id(), &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
