@@ -1,12 +1,14 @@
 //! Everything built once at start-up and shared by the workers.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
 use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
 use studio_auth::{Auth, AuthService, AuthSettings};
+use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, Defaults, ModelCatalog};
+use studio_usage::{UsageService, UsageSummaries, UsageWriter};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +17,8 @@ pub struct AppState {
     pub auth: Arc<dyn AuthService>,
     pub api_keys: Arc<dyn ApiKeyService>,
     pub catalog: Arc<dyn ModelCatalog>,
+    pub usage_writer: UsageWriter,
+    pub usage: Arc<dyn UsageService>,
 }
 
 impl AppState {
@@ -34,7 +38,7 @@ impl AppState {
             ApiKeySettings {
                 secret: config.secret_key.clone(),
                 max_active_per_user: config.max_api_keys_per_user,
-                last_used_flush: std::time::Duration::from_secs(config.last_used_flush_secs.max(1)),
+                last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
             },
         );
         let catalog = Catalog::load(
@@ -45,7 +49,13 @@ impl AppState {
                 env: &|name| std::env::var(name).ok(),
             },
         )?;
+        let usage_writer = UsageWriter::start(
+            pool.clone(),
+            Duration::from_millis(config.usage_flush_ms.max(10)),
+        );
         Ok(Self {
+            usage: Arc::new(UsageSummaries::new(pool.clone())),
+            usage_writer,
             config: Arc::new(config),
             pool,
             auth: Arc::new(auth),
@@ -64,10 +74,35 @@ impl AppState {
             .app_data(web::Data::from(self.auth.clone()))
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
+            .app_data(web::Data::from(self.usage.clone()))
+            .app_data(web::Data::new(self.chat_proxy()))
+    }
+
+    /// The chat proxy of one worker: `awc::Client` is not `Send`, so each worker has its own
+    /// (with its own pool of upstream connections).
+    fn chat_proxy(&self) -> ChatProxy {
+        let connector = awc::Connector::new()
+            .timeout(Duration::from_secs(10))
+            .limit(16_384)
+            .conn_keep_alive(Duration::from_secs(60));
+        let client = awc::Client::builder()
+            .disable_redirects()
+            .disable_timeout()
+            .connector(connector)
+            .finish();
+        ChatProxy::new(
+            client,
+            self.catalog.clone(),
+            self.usage_writer.clone(),
+            ChatSettings {
+                keep_alive: Duration::from_secs(self.config.sse_keep_alive_secs.max(1)),
+            },
+        )
     }
 
     /// Flushes background writers; called once the server has stopped.
     pub async fn shutdown(&self) {
         self.api_keys.flush().await;
+        self.usage_writer.flush().await;
     }
 }

@@ -5,6 +5,7 @@
 mod app;
 mod database;
 mod http;
+pub mod upstream;
 
 pub use app::TestApp;
 pub use database::{Backend, TestDb};
@@ -88,4 +89,23 @@ pub async fn api_key(app: &TestApp, token: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Every usage record in the test's database (after letting the batch writer flush).
+pub async fn usage_records(db: &TestDb) -> Vec<studio_usage::UsageRecord> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use studio_core::{db_run, schema::usage_records};
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let target = TestApp::config(db, &[]).unwrap().database;
+    let pool = studio_core::db::connect(&target, 1).await.unwrap();
+    let load = async {
+        db_run!(&pool, |conn| Ok::<_, studio_core::DbError>(
+            usage_records::table
+                .select(studio_usage::UsageRecord::as_select())
+                .load(conn)
+                .await?
+        ))
+    };
+    load.await.unwrap()
 }

@@ -58,14 +58,25 @@ fn lint() -> Result<()> {
 }
 
 fn dev() -> Result<()> {
-    cargo(&["build", "--bin", "studio-gateway"])?;
+    cargo(&[
+        "build",
+        "--bin",
+        "studio-gateway",
+        "--bin",
+        "studio-dev-inference",
+    ])?;
     let target = workspace_root().join("target/debug");
+    // The dev inference server stands in for vLLM/Ollama at INFERENCE_SERVICE_URL's default.
+    let mut inference = std::process::Command::new(target.join("studio-dev-inference"))
+        .env("DEV_INFERENCE_BIND", "127.0.0.1:8001")
+        .spawn()?;
     let status = std::process::Command::new(target.join("studio-gateway"))
         .env(
             "STUDIO_ENV",
             std::env::var("STUDIO_ENV").unwrap_or_else(|_| "development".into()),
         )
         .status();
+    let _ = inference.kill();
     let status = status?;
     if !status.success() {
         bail!("studio-gateway exited with {status}");

@@ -66,6 +66,8 @@ pub struct Config {
     pub models_file: PathBuf,
     pub max_api_keys_per_user: u32,
     pub last_used_flush_secs: u64,
+    pub sse_keep_alive_secs: u64,
+    pub usage_flush_ms: u64,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
 }
@@ -135,6 +137,16 @@ impl Config {
                 "STUDIO_LAST_USED_FLUSH_SECS",
                 "5",
                 "not a number of seconds",
+            ),
+            sse_keep_alive_secs: vars.parsed(
+                "STUDIO_SSE_KEEPALIVE_SECS",
+                "15",
+                "not a number of seconds",
+            ),
+            usage_flush_ms: vars.parsed(
+                "STUDIO_USAGE_FLUSH_MS",
+                "1000",
+                "not a number of milliseconds",
             ),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
         };

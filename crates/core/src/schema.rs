@@ -60,3 +60,27 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(api_keys, users);
+
+diesel::table! {
+    usage_records (id) {
+        id -> Text,
+        user_id -> Text,
+        api_key_id -> Nullable<Text>,
+        kind -> Text,
+        model -> Text,
+        upstream -> Nullable<Text>,
+        stream -> Bool,
+        prompt_tokens -> BigInt,
+        completion_tokens -> BigInt,
+        total_tokens -> BigInt,
+        estimated -> Bool,
+        ttft_ms -> Nullable<BigInt>,
+        latency_ms -> BigInt,
+        status -> Integer,
+        cancelled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(usage_records -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(usage_records, users);

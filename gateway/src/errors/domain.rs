@@ -4,8 +4,9 @@ use actix_web::http::StatusCode;
 use serde_json::json;
 use studio_api_keys::ApiKeyError;
 use studio_auth::AuthError;
+use studio_chat::ChatError;
 
-use super::ApiError;
+use super::{ApiError, OpenAiError};
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
@@ -48,6 +49,55 @@ impl From<ApiKeyError> for ApiError {
             }
             ApiKeyError::InvalidKey => ApiError::unauthorized("invalid_api_key", error.to_string()),
             ApiKeyError::Database(_) => internal(&error),
+        }
+    }
+}
+
+impl From<ChatError> for OpenAiError {
+    fn from(error: ChatError) -> Self {
+        let message = error.to_string();
+        match error {
+            ChatError::InvalidRequest { param, .. } => {
+                let error = OpenAiError::new(StatusCode::BAD_REQUEST, message);
+                match param {
+                    Some(param) => error.with_param(param),
+                    None => error,
+                }
+            }
+            ChatError::ModelNotFound(_) => OpenAiError::new(StatusCode::NOT_FOUND, message)
+                .with_param("model")
+                .with_code("model_not_found"),
+            ChatError::Upstream {
+                status,
+                error,
+                retry_after,
+            } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                let mut mapped = OpenAiError::new(status, error.message.unwrap_or(message));
+                if let Some(kind) = error.kind {
+                    mapped = mapped.with_type(kind);
+                }
+                if let Some(param) = error.param {
+                    mapped = mapped.with_param(param);
+                }
+                match error.code {
+                    Some(serde_json::Value::String(code)) => mapped = mapped.with_code(code),
+                    Some(serde_json::Value::Number(code)) => {
+                        mapped = mapped.with_code(code.to_string())
+                    }
+                    _ => {}
+                }
+                match retry_after {
+                    Some(value) => mapped.with_retry_after(value),
+                    None => mapped,
+                }
+            }
+            ChatError::BadGateway(_) => {
+                OpenAiError::new(StatusCode::BAD_GATEWAY, message).with_code("upstream_unavailable")
+            }
+            ChatError::Timeout(_) => {
+                OpenAiError::new(StatusCode::GATEWAY_TIMEOUT, message).with_code("upstream_timeout")
+            }
         }
     }
 }

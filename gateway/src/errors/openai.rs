@@ -4,13 +4,15 @@ use actix_web::{
     http::{header, StatusCode},
     HttpResponse, ResponseError,
 };
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct OpenAiError {
     pub status: StatusCode,
     pub message: String,
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     pub param: Option<String>,
     pub code: Option<String>,
     pub retry_after: Option<String>,
@@ -43,7 +45,7 @@ impl OpenAiError {
         Self {
             status,
             message: message.into(),
-            kind,
+            kind: Cow::Borrowed(kind),
             param: None,
             code: None,
             retry_after: None,
@@ -60,8 +62,8 @@ impl OpenAiError {
         self
     }
 
-    pub fn with_type(mut self, kind: &'static str) -> Self {
-        self.kind = kind;
+    pub fn with_type(mut self, kind: impl Into<Cow<'static, str>>) -> Self {
+        self.kind = kind.into();
         self
     }
 
@@ -81,7 +83,7 @@ impl OpenAiError {
         builder.json(Body {
             error: Inner {
                 message: &self.message,
-                kind: self.kind,
+                kind: &self.kind,
                 param: self.param.as_deref(),
                 code: self.code.as_deref(),
             },

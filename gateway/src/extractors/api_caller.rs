@@ -58,14 +58,16 @@ impl FromRequest for ApiCaller {
                 }
             });
         }
-        let result = req
+        let claims = req
             .app_data::<web::Data<dyn AuthService>>()
-            .ok_or_else(invalid)
-            .and_then(|auth| auth.verify_access_token(token).map_err(|_| invalid()))
-            .map(|claims| ApiCaller {
+            .and_then(|auth| auth.verify_access_token(token).ok());
+        let result = match claims {
+            Some(claims) => Ok(ApiCaller {
                 user_id: claims.sub,
                 api_key_id: None,
-            });
+            }),
+            None => Err(invalid()),
+        };
         Box::pin(async move { result })
     }
 }

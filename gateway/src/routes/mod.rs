@@ -2,8 +2,10 @@
 
 mod api_keys;
 mod auth;
+mod chat;
 mod health;
 mod models;
+mod usage;
 
 use actix_web::web;
 
@@ -11,5 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
         .configure(auth::configure)
         .configure(api_keys::configure)
-        .configure(models::configure);
+        .configure(models::configure)
+        .configure(chat::configure)
+        .configure(usage::configure);
 }

@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod auth;
+mod chat;
 mod foundation;
 mod migrations;
 mod models;

@@ -1,0 +1,16 @@
+//! The OpenAI-compatible chat completions proxy: validates what Studio must understand,
+//! passes everything else through untouched, relays SSE streams event by event, retries
+//! other upstreams before the first byte, and accounts usage for every request.
+
+mod error;
+mod estimate;
+mod proxy;
+mod relay;
+mod request;
+mod splice;
+mod upstream;
+mod usage;
+
+pub use error::{ChatError, UpstreamErrorBody};
+pub use proxy::{Caller, ChatProxy, ChatReply, ChatSettings};
+pub use relay::RelayStream;

@@ -1,0 +1,135 @@
+//! The `stream: true` answer: OpenAI chat completion chunks as server-sent events.
+//!
+//! Pull-based: actix polls the body, the body produces the next event (sleeping for the token
+//! delay first), so nothing runs for a client that stopped reading and dropping the body ends
+//! the work. Each chunk is one allocation: a prefix rendered once per stream, the token
+//! escaped in place, a fixed suffix.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::HttpResponse;
+use futures_util::stream;
+
+use crate::chat::pause;
+use crate::reply::Reply;
+use crate::sse::{Chunks, DONE, MALFORMED};
+use crate::stats::{Stats, StreamGuard};
+
+/// What shapes one stream besides the reply itself.
+pub(crate) struct StreamPlan<'a> {
+    pub id: &'a str,
+    pub created: u64,
+    pub model: &'a str,
+    /// The client asked for a usage chunk and `usage=false` did not forbid it.
+    pub include_usage: bool,
+    pub ttft: Duration,
+    pub delay: Duration,
+    pub cut: Option<usize>,
+    pub malformed: Option<usize>,
+}
+
+/// The error that ends a body on purpose (`cut=`): actix then drops the connection without
+/// the final chunk, so the client sees a stream cut mid-way.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stream cut by the `cut` model option")
+    }
+}
+
+impl std::error::Error for Cut {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Role,
+    /// Content token `n` next; at `n == count` the finish chunk instead.
+    Token(usize),
+    Usage,
+    Done,
+    End,
+}
+
+struct Sse {
+    reply: Reply,
+    chunks: Chunks,
+    include_usage: bool,
+    ttft: Duration,
+    delay: Duration,
+    /// Both clamped to the token count, so they fire even when larger.
+    cut: Option<usize>,
+    malformed: Option<usize>,
+    step: Step,
+    guard: StreamGuard,
+}
+
+pub(crate) fn response(plan: StreamPlan<'_>, reply: Reply, stats: Stats) -> HttpResponse {
+    let count = reply.token_count();
+    let sse = Sse {
+        chunks: Chunks::new(plan.id, plan.created, plan.model, plan.include_usage),
+        include_usage: plan.include_usage,
+        ttft: plan.ttft,
+        delay: plan.delay,
+        cut: plan.cut.map(|n| n.min(count)),
+        malformed: plan.malformed.map(|n| n.min(count)),
+        step: Step::Role,
+        guard: StreamGuard::start(stats),
+        reply,
+    };
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .streaming(stream::unfold(sse, Sse::next_event))
+}
+
+impl Sse {
+    async fn next_event(mut self) -> Option<(Result<Bytes, Cut>, Self)> {
+        let event = match self.step {
+            Step::Role => {
+                self.step = Step::Token(0);
+                self.chunks.role()
+            }
+            Step::Token(index) => {
+                if self.malformed == Some(index) {
+                    self.malformed = None;
+                    return Some((Ok(Bytes::from_static(MALFORMED)), self));
+                }
+                if self.cut == Some(index) {
+                    // actix drops its unwritten buffer when the body fails: give it one
+                    // turn to flush the chunks already produced, so the cut is mid-stream.
+                    tokio::task::yield_now().await;
+                    self.step = Step::End;
+                    self.guard.cut();
+                    return Some((Err(Cut), self));
+                }
+                if index == self.reply.token_count() {
+                    self.step = Step::Usage;
+                    self.chunks.finish(self.reply.finish_reason)
+                } else {
+                    pause(Some(if index == 0 { self.ttft } else { self.delay })).await;
+                    self.step = Step::Token(index + 1);
+                    self.chunks.token(index > 0, self.reply.word(index))
+                }
+            }
+            Step::Usage if self.include_usage => {
+                self.step = Step::Done;
+                let mut usage = Vec::with_capacity(96);
+                // Serialising four integers into a Vec cannot fail; an empty object if it did.
+                if serde_json::to_writer(&mut usage, &self.reply.usage).is_err() {
+                    usage = b"{}".to_vec();
+                }
+                self.chunks.usage(&usage)
+            }
+            Step::Usage | Step::Done => {
+                self.step = Step::End;
+                self.guard.complete();
+                Bytes::from_static(DONE)
+            }
+            Step::End => return None,
+        };
+        Some((Ok(event), self))
+    }
+}

@@ -1,0 +1,30 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use studio_core::schema::usage_records;
+
+/// What one request used and how it went.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = usage_records)]
+pub struct UsageRecord {
+    pub id: String,
+    pub user_id: String,
+    pub api_key_id: Option<String>,
+    /// `chat` or `image`.
+    pub kind: String,
+    /// The public model id.
+    pub model: String,
+    /// Base URL of the upstream that served it (none if no upstream was reached).
+    pub upstream: Option<String>,
+    pub stream: bool,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub total_tokens: i64,
+    /// True when the upstream reported no usage and Studio estimated the counts.
+    pub estimated: bool,
+    pub ttft_ms: Option<i64>,
+    pub latency_ms: i64,
+    pub status: i32,
+    /// True when the client went away before the response was complete.
+    pub cancelled: bool,
+    pub created_at: NaiveDateTime,
+}

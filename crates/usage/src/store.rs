@@ -1,0 +1,57 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use studio_core::{db_run, schema::usage_records, DbError, DbPool};
+
+use crate::UsageRecord;
+
+/// One statement on PostgreSQL; on SQLite (whose multi-row insert diesel does not offer for
+/// rows with nullable columns) one transaction, so still a single commit.
+pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), DbError> {
+    db_run!(
+        pool,
+        sqlite | conn | {
+            conn.transaction::<_, DbError, _>(async |conn| {
+                for record in batch {
+                    diesel::insert_into(usage_records::table)
+                        .values(record)
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+        },
+        postgres | conn | {
+            diesel::insert_into(usage_records::table)
+                .values(batch)
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+    )
+}
+
+/// The rows the summaries are computed from: (time, model, prompt, completion, total).
+pub type UsageRow = (NaiveDateTime, String, i64, i64, i64);
+
+pub async fn rows_between(
+    pool: &DbPool,
+    user_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<UsageRow>, DbError> {
+    db_run!(pool, |conn| Ok(usage_records::table
+        .filter(usage_records::user_id.eq(user_id))
+        .filter(usage_records::created_at.ge(from))
+        .filter(usage_records::created_at.lt(to))
+        .select((
+            usage_records::created_at,
+            usage_records::model,
+            usage_records::prompt_tokens,
+            usage_records::completion_tokens,
+            usage_records::total_tokens,
+        ))
+        .load(conn)
+        .await?))
+}
