@@ -1,6 +1,7 @@
-//! Developer tasks: `cargo xtask <dev|test|lint|migrate|ci>`.
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|sdk-check|ci>`.
 
 mod process;
+mod sdk_check;
 
 use anyhow::{bail, Result};
 use process::{cargo, workspace_root};
@@ -11,7 +12,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   test      run the whole test suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
   lint      cargo fmt --check and clippy with -D warnings
   migrate   apply pending migrations to DATABASE_URL (default ./data/studio.db)
-  ci        lint + test, what CI runs";
+  sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
+            openai into target/sdk-venv)
+  ci        lint + test + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,9 +24,11 @@ fn main() -> Result<()> {
         Some("test") => test(&args[1..]),
         Some("lint") => lint(),
         Some("migrate") => cargo(&["run", "--quiet", "--bin", "studio-gateway", "--", "migrate"]),
+        Some("sdk-check") => sdk_check::run_check(),
         Some("ci") => {
             lint()?;
-            test(&[])
+            test(&[])?;
+            sdk_check::run_check()
         }
         _ => {
             eprintln!("{USAGE}");
