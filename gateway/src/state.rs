@@ -4,7 +4,10 @@ use std::{sync::Arc, time::Duration};
 
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
 use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
-use studio_auth::{Auth, AuthService, AuthSettings};
+use studio_auth::{
+    oauth::{OAuth, OAuthService},
+    Auth, AuthService, AuthSettings,
+};
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, Defaults, ModelCatalog};
@@ -15,6 +18,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
     pub auth: Arc<dyn AuthService>,
+    pub oauth: Arc<dyn OAuthService>,
     pub api_keys: Arc<dyn ApiKeyService>,
     pub catalog: Arc<dyn ModelCatalog>,
     pub usage_writer: UsageWriter,
@@ -53,12 +57,15 @@ impl AppState {
             pool.clone(),
             Duration::from_millis(config.usage_flush_ms.max(10)),
         );
+        let auth: Arc<dyn AuthService> = Arc::new(auth);
+        let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
         Ok(Self {
+            oauth: Arc::new(oauth),
             usage: Arc::new(UsageSummaries::new(pool.clone())),
             usage_writer,
             config: Arc::new(config),
             pool,
-            auth: Arc::new(auth),
+            auth,
             api_keys: Arc::new(api_keys),
             catalog: Arc::new(catalog),
         })
@@ -72,6 +79,7 @@ impl AppState {
         app.app_data(web::Data::from(self.config.clone()))
             .app_data(web::Data::new(self.pool.clone()))
             .app_data(web::Data::from(self.auth.clone()))
+            .app_data(web::Data::from(self.oauth.clone()))
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))

@@ -5,6 +5,8 @@
 mod app;
 mod database;
 mod http;
+pub mod oidc;
+pub mod sign_in;
 pub mod upstream;
 
 pub use app::TestApp;

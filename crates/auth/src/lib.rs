@@ -3,10 +3,12 @@
 //!
 //! The gateway talks to [`AuthService`]; everything else here is an implementation detail.
 
+mod auth;
 mod error;
+pub mod oauth;
 mod password;
 mod rate_limit;
-mod refresh;
+pub(crate) mod refresh;
 mod revocations;
 mod service;
 mod store;
@@ -14,9 +16,10 @@ mod tokens;
 mod types;
 mod validation;
 
+pub use auth::{Auth, AuthSettings};
 pub use error::AuthError;
 pub use rate_limit::{RateLimited, SignInThrottle};
-pub use service::{Auth, AuthService, AuthSettings};
+pub use service::AuthService;
 pub use tokens::{AccessClaims, AccessTokens};
 pub use types::{
     AuthResponse, ChangePassword, ClientInfo, Credentials, ProfileUpdate, Registration,

@@ -3,7 +3,10 @@
 //! Every problem names the variable and what is wrong with it, so a bad deployment
 //! fails with one readable line instead of misbehaving later.
 
+mod oauth;
 mod parse;
+
+pub use oauth::{AppleSigning, OAuthKind, OAuthProviderConfig};
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -68,6 +71,9 @@ pub struct Config {
     pub last_used_flush_secs: u64,
     pub sse_keep_alive_secs: u64,
     pub usage_flush_ms: u64,
+    pub oauth_providers: Vec<OAuthProviderConfig>,
+    /// The gateway's public base URL (OAuth callbacks); when unset, taken from the request.
+    pub public_url: Option<String>,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
 }
@@ -148,6 +154,10 @@ impl Config {
                 "1000",
                 "not a number of milliseconds",
             ),
+            oauth_providers: vars.oauth_providers(),
+            public_url: vars
+                .optional("STUDIO_PUBLIC_URL")
+                .map(|u| u.trim_end_matches('/').to_owned()),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
         };
         let generated = vars.generated();

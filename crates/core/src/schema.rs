@@ -84,3 +84,39 @@ diesel::table! {
 
 diesel::joinable!(usage_records -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(usage_records, users);
+
+diesel::table! {
+    user_identities (id) {
+        id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_flows (state_hash) {
+        state_hash -> Text,
+        provider -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        redirect_uri -> Text,
+        redirect_to -> Text,
+        browser_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_identities -> users (user_id));
+diesel::joinable!(oauth_codes -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(user_identities, oauth_codes, users);

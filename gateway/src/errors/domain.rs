@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use serde_json::json;
 use studio_api_keys::ApiKeyError;
-use studio_auth::AuthError;
+use studio_auth::{oauth::OAuthError, AuthError};
 use studio_chat::ChatError;
 
 use super::{ApiError, OpenAiError};
@@ -98,6 +98,25 @@ impl From<ChatError> for OpenAiError {
             ChatError::Timeout(_) => {
                 OpenAiError::new(StatusCode::GATEWAY_TIMEOUT, message).with_code("upstream_timeout")
             }
+        }
+    }
+}
+
+impl From<OAuthError> for ApiError {
+    fn from(error: OAuthError) -> Self {
+        let message = error.to_string();
+        match error {
+            OAuthError::UnknownProvider | OAuthError::NotFound => ApiError::not_found(message),
+            OAuthError::InvalidRedirect => ApiError::invalid_field("redirectTo", message),
+            OAuthError::InvalidCode => ApiError::unauthorized("invalid_code", message),
+            OAuthError::LastSignInMethod => {
+                ApiError::new(StatusCode::CONFLICT, "last_sign_in_method", message)
+            }
+            OAuthError::Provider(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)
+            }
+            OAuthError::Database(_) | OAuthError::Internal(_) => internal(&error),
+            other => ApiError::bad_request(other.code(), message),
         }
     }
 }

@@ -5,12 +5,15 @@ mod auth;
 mod chat;
 mod health;
 mod models;
+mod oauth;
 mod usage;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
+        // Before the /api/auth scope, which answers 404 for any path under it it does not know.
+        .configure(oauth::configure)
         .configure(auth::configure)
         .configure(api_keys::configure)
         .configure(models::configure)

@@ -8,5 +8,6 @@ mod chat;
 mod foundation;
 mod migrations;
 mod models;
+mod oauth;
 mod repository;
 mod tokens;

@@ -59,6 +59,133 @@ struct ApiKeyRow {
     revoked_at: Option<NaiveDateTime>,
 }
 
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_identities)]
+struct IdentityRow {
+    id: String,
+    user_id: String,
+    provider: String,
+    subject: String,
+    email: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = oauth_flows)]
+struct FlowRow {
+    state_hash: String,
+    provider: String,
+    nonce: String,
+    pkce_verifier: String,
+    redirect_uri: String,
+    redirect_to: String,
+    browser_hash: String,
+    expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = oauth_codes)]
+struct CodeRow {
+    code_hash: String,
+    user_id: String,
+    expires_at: NaiveDateTime,
+}
+
+/// The tables added after the first: usage, identities, OAuth flows and codes.
+async fn round_trip_later_tables(
+    pool: &studio_core::DbPool,
+    user_id: &str,
+    key_id: &str,
+) -> Result<(), DbError> {
+    let t = now();
+    let usage = studio_usage::UsageRecord {
+        id: new_id(),
+        user_id: user_id.into(),
+        api_key_id: Some(key_id.into()),
+        kind: "chat".into(),
+        model: "m".into(),
+        upstream: Some("http://u/v1".into()),
+        stream: true,
+        prompt_tokens: 1,
+        completion_tokens: 2,
+        total_tokens: 3,
+        estimated: true,
+        ttft_ms: Some(4),
+        latency_ms: 5,
+        status: 200,
+        cancelled: false,
+        created_at: t,
+    };
+    let identity = IdentityRow {
+        id: new_id(),
+        user_id: user_id.into(),
+        provider: "google".into(),
+        subject: "sub".into(),
+        email: None,
+        created_at: t,
+    };
+    let flow = FlowRow {
+        state_hash: "s".into(),
+        provider: "google".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        redirect_uri: "http://x/cb".into(),
+        redirect_to: "/".into(),
+        browser_hash: "b".into(),
+        expires_at: t,
+    };
+    let code = CodeRow {
+        code_hash: "c".into(),
+        user_id: user_id.into(),
+        expires_at: t,
+    };
+    db_run!(pool, |conn| {
+        diesel::insert_into(usage_records::table)
+            .values(&usage)
+            .execute(conn)
+            .await?;
+        diesel::insert_into(user_identities::table)
+            .values(&identity)
+            .execute(conn)
+            .await?;
+        diesel::insert_into(oauth_flows::table)
+            .values(&flow)
+            .execute(conn)
+            .await?;
+        diesel::insert_into(oauth_codes::table)
+            .values(&code)
+            .execute(conn)
+            .await?;
+        let stored = usage_records::table
+            .select(studio_usage::UsageRecord::as_select())
+            .first(conn)
+            .await?;
+        assert_eq!(stored, usage);
+        assert_eq!(
+            user_identities::table
+                .select(IdentityRow::as_select())
+                .first(conn)
+                .await?,
+            identity
+        );
+        assert_eq!(
+            oauth_flows::table
+                .select(FlowRow::as_select())
+                .first(conn)
+                .await?,
+            flow
+        );
+        assert_eq!(
+            oauth_codes::table
+                .select(CodeRow::as_select())
+                .first(conn)
+                .await?,
+            code
+        );
+        Ok(())
+    })
+}
+
 async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
     let t = now();
     let user = UserRow {
@@ -156,5 +283,12 @@ db_tests! {
         db::run_migrations(&target).await.unwrap();
         let pool = db::connect(&target, 2).await.unwrap();
         round_trip(&pool).await.unwrap();
+        let (user_id, key_id): (String, String) = {
+            let load = async {
+                db_run!(&pool, |conn| Ok::<_, DbError>(api_keys::table.select((api_keys::user_id, api_keys::id)).first(conn).await?))
+            };
+            load.await.unwrap()
+        };
+        round_trip_later_tables(&pool, &user_id, &key_id).await.unwrap();
     }
 }

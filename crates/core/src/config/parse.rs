@@ -29,6 +29,10 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             .filter(|v| !v.is_empty())
     }
 
+    pub(super) fn fail_var(&mut self, var: &'static str, problem: String) {
+        self.fail(var, problem);
+    }
+
     fn fail(&mut self, var: &'static str, problem: impl Into<String>) {
         self.errors.push(ConfigError {
             var,

@@ -1,0 +1,44 @@
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use studio_core::time::serde_utc;
+
+/// A button on the sign-in page.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+}
+
+pub struct StartedFlow {
+    pub authorization_url: String,
+    /// The value of the cookie that binds the flow to this browser.
+    pub browser_binding: String,
+}
+
+/// What the provider sends back (query string, or Apple's form post).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    /// Apple only, on the first authorization: `{"name":{"firstName","lastName"},"email"}`.
+    pub user: Option<String>,
+}
+
+pub struct CallbackOutcome {
+    /// The one-time code for `POST /api/auth/oauth/exchange`.
+    pub code: String,
+    pub redirect_to: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityInfo {
+    pub id: String,
+    pub provider: String,
+    pub email: Option<String>,
+    #[serde(with = "serde_utc")]
+    pub created_at: NaiveDateTime,
+}

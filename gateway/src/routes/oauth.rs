@@ -1,0 +1,191 @@
+//! Sign-in with providers: the redirect out, the callback in, the one-time code exchange,
+//! and the user's linked identities.
+
+use actix_web::{
+    cookie::{time::Duration as CookieDuration, Cookie, SameSite},
+    http::{header, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
+use serde::Deserialize;
+use studio_auth::oauth::{CallbackParams, OAuthError, OAuthService};
+use studio_core::Config;
+
+use crate::{
+    errors::ApiError,
+    extractors::{AuthUser, Client},
+};
+
+type OAuth = web::Data<dyn OAuthService>;
+
+/// Binds a flow to the browser that started it. `SameSite=None` because Apple's callback is a
+/// cross-site form POST; `Secure` is required with it.
+const BROWSER_COOKIE: &str = "studio_oauth";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/auth/providers").route(web::get().to(providers)))
+        .service(web::resource("/api/auth/oauth/exchange").route(web::post().to(exchange)))
+        .service(web::resource("/api/auth/oauth/{provider}/start").route(web::get().to(start)))
+        .service(
+            web::resource("/api/auth/oauth/{provider}/callback")
+                .route(web::get().to(callback_get))
+                .route(web::post().to(callback_post)),
+        )
+        .service(web::resource("/api/auth/identities").route(web::get().to(identities)))
+        .service(web::resource("/api/auth/identities/{id}").route(web::delete().to(unlink)));
+}
+
+async fn providers(oauth: OAuth) -> HttpResponse {
+    HttpResponse::Ok().json(oauth.providers())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartQuery {
+    redirect_to: Option<String>,
+}
+
+fn callback_url(req: &HttpRequest, config: &Config, provider: &str) -> String {
+    let base = config.public_url.clone().unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    format!("{base}/api/auth/oauth/{provider}/callback")
+}
+
+async fn start(
+    req: HttpRequest,
+    oauth: OAuth,
+    config: web::Data<Config>,
+    provider: web::Path<String>,
+    query: web::Query<StartQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let redirect_uri = callback_url(&req, &config, &provider);
+    let flow = oauth
+        .start(&provider, query.redirect_to.as_deref(), &redirect_uri)
+        .await
+        .map_err(ApiError::from)?;
+    let cookie = Cookie::build(BROWSER_COOKIE, flow.browser_binding)
+        .path("/api/auth/oauth")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::None)
+        .max_age(CookieDuration::minutes(10))
+        .finish();
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let mut response = if wants_json {
+        HttpResponse::Ok().json(serde_json::json!({ "authorizationUrl": flow.authorization_url }))
+    } else {
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, flow.authorization_url))
+            .finish()
+    };
+    response
+        .add_cookie(&cookie)
+        .map_err(|_| ApiError::internal())?;
+    Ok(response)
+}
+
+async fn callback_get(
+    req: HttpRequest,
+    oauth: OAuth,
+    config: web::Data<Config>,
+    provider: web::Path<String>,
+    params: web::Query<CallbackParams>,
+) -> Result<HttpResponse, ApiError> {
+    finish(
+        req,
+        oauth,
+        config,
+        provider.into_inner(),
+        params.into_inner(),
+    )
+    .await
+}
+
+async fn callback_post(
+    req: HttpRequest,
+    oauth: OAuth,
+    config: web::Data<Config>,
+    provider: web::Path<String>,
+    params: web::Form<CallbackParams>,
+) -> Result<HttpResponse, ApiError> {
+    finish(
+        req,
+        oauth,
+        config,
+        provider.into_inner(),
+        params.into_inner(),
+    )
+    .await
+}
+
+/// Sends the browser back to the frontend with a one-time code (or an error code): no token
+/// ever travels in a URL.
+async fn finish(
+    req: HttpRequest,
+    oauth: OAuth,
+    config: web::Data<Config>,
+    provider: String,
+    params: CallbackParams,
+) -> Result<HttpResponse, ApiError> {
+    let binding = req.cookie(BROWSER_COOKIE).map(|c| c.value().to_owned());
+    let mut target = url::Url::parse(&format!("{}/auth/callback", config.frontend_url))
+        .map_err(|_| ApiError::internal())?;
+    match oauth.callback(&provider, params, binding.as_deref()).await {
+        Ok(outcome) => {
+            target
+                .query_pairs_mut()
+                .append_pair("code", &outcome.code)
+                .append_pair("redirectTo", &outcome.redirect_to);
+        }
+        Err(OAuthError::UnknownProvider) => return Err(OAuthError::UnknownProvider.into()),
+        Err(error) => {
+            tracing::warn!(%error, provider, "OAuth sign-in refused");
+            target.query_pairs_mut().append_pair("error", error.code());
+        }
+    }
+    let expired = Cookie::build(BROWSER_COOKIE, "")
+        .path("/api/auth/oauth")
+        .secure(true)
+        .same_site(SameSite::None)
+        .max_age(CookieDuration::ZERO)
+        .finish();
+    let mut response = HttpResponse::build(StatusCode::FOUND)
+        .insert_header((header::LOCATION, target.to_string()))
+        .finish();
+    response
+        .add_cookie(&expired)
+        .map_err(|_| ApiError::internal())?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct ExchangeBody {
+    code: String,
+}
+
+async fn exchange(
+    oauth: OAuth,
+    client: Client,
+    body: web::Json<ExchangeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let response = oauth.exchange(&body.code, client.0).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(oauth.identities(user.user_id()).await?))
+}
+
+async fn unlink(
+    oauth: OAuth,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    oauth.unlink(user.user_id(), &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

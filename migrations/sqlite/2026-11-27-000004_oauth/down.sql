@@ -1,0 +1,3 @@
+DROP TABLE oauth_codes;
+DROP TABLE oauth_flows;
+DROP TABLE user_identities;
