@@ -32,6 +32,24 @@ pub fn content_chars(content: Option<&RawValue>) -> usize {
         .unwrap_or(0)
 }
 
+/// The prompt estimate of a whole request body (only computed when the upstream reports no
+/// usage, so the hot path never pays for it).
+pub fn prompt_tokens_of_body(body: &[u8]) -> i64 {
+    #[derive(serde::Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow, default)]
+        content: Option<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Request<'a> {
+        #[serde(borrow, default)]
+        messages: Vec<Message<'a>>,
+    }
+    serde_json::from_slice::<Request<'_>>(body)
+        .map(|r| prompt_tokens(r.messages.iter().map(|m| m.content)))
+        .unwrap_or(0)
+}
+
 pub fn prompt_tokens<'a>(contents: impl Iterator<Item = Option<&'a RawValue>>) -> i64 {
     contents
         .map(|c| tokens_for_chars(content_chars(c)) + 4)

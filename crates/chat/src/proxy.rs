@@ -93,7 +93,7 @@ impl ChatProxy {
             caller,
             &request.model.id,
             request.stream,
-            request.prompt_estimate,
+            request.body.clone(),
         );
         let mut last_error = None;
         // Before the first byte reaches the client, connection errors and 5xx move on to the

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use studio_models::{Model, ModelCatalog, ModelKind};
 
-use crate::{estimate, ChatError};
+use crate::ChatError;
 
 const ROLES: [&str; 6] = [
     "system",
@@ -19,12 +19,11 @@ const ROLES: [&str; 6] = [
     "function",
 ];
 
+/// Only the role is checked; content (any shape) passes through.
 #[derive(Deserialize)]
 struct Message<'a> {
     #[serde(borrow)]
     role: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,8 +38,7 @@ pub struct ChatRequest {
     pub stream: bool,
     /// Whether the client itself asked for the usage chunk (Studio always asks upstream).
     pub client_wants_usage: bool,
-    pub prompt_estimate: i64,
-    body: Bytes,
+    pub body: Bytes,
 }
 
 type Fields<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
@@ -70,13 +68,11 @@ impl ChatRequest {
         let stream = field::<bool>(&fields, "stream")?.unwrap_or(false);
         let options: StreamOptions = field(&fields, "stream_options")?.unwrap_or_default();
         check_limits(&fields, &model)?;
-        let prompt_estimate = estimate::prompt_tokens(messages.iter().map(|m| m.content));
         drop(messages);
         drop(fields);
         Ok(Self {
             stream,
             client_wants_usage: stream && options.include_usage.unwrap_or(false),
-            prompt_estimate,
             model,
             body,
         })

@@ -24,7 +24,8 @@ pub struct Accounting {
     writer: Option<UsageWriter>,
     record: UsageRecord,
     started: Instant,
-    prompt_estimate: i64,
+    /// The request body, for a prompt estimate if the upstream reports no usage.
+    request_body: bytes::Bytes,
     completion_chars: usize,
     reported: Option<Usage>,
     ttft: Option<Duration>,
@@ -36,7 +37,7 @@ impl Accounting {
         caller: &Caller,
         model: &str,
         stream: bool,
-        prompt_estimate: i64,
+        request_body: bytes::Bytes,
     ) -> Self {
         Self {
             writer: Some(writer.clone()),
@@ -59,7 +60,7 @@ impl Accounting {
                 created_at: now(),
             },
             started: Instant::now(),
-            prompt_estimate,
+            request_body,
             completion_chars: 0,
             reported: None,
             ttft: None,
@@ -107,7 +108,9 @@ impl Accounting {
         let estimated_completion = estimate::tokens_for_chars(self.completion_chars);
         match self.reported {
             Some(usage) if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() => {
-                record.prompt_tokens = usage.prompt_tokens.unwrap_or(self.prompt_estimate);
+                record.prompt_tokens = usage
+                    .prompt_tokens
+                    .unwrap_or_else(|| estimate::prompt_tokens_of_body(&self.request_body));
                 record.completion_tokens = usage.completion_tokens.unwrap_or(estimated_completion);
                 record.total_tokens = usage
                     .total_tokens
@@ -116,7 +119,7 @@ impl Accounting {
             // Nothing produced and no upstream reached: nothing was used.
             _ if record.upstream.is_none() => {}
             _ => {
-                record.prompt_tokens = self.prompt_estimate;
+                record.prompt_tokens = estimate::prompt_tokens_of_body(&self.request_body);
                 record.completion_tokens = estimated_completion;
                 record.total_tokens = record.prompt_tokens + record.completion_tokens;
                 record.estimated = true;

@@ -2,7 +2,7 @@
 //! (host-header injection into generated links, DNS rebinding).
 
 use actix_web::{
-    body::{BoxBody, MessageBody},
+    body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::StatusCode,
     middleware::Next,
@@ -39,10 +39,10 @@ fn strip_port(host: &str) -> &str {
     host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
 
-pub async fn check_allowed_hosts(
+pub async fn check_allowed_hosts<B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     let allowed = req.app_data::<web::Data<AllowedHosts>>().cloned();
     if let Some(allowed) = allowed.filter(|a| !a.0.is_empty()) {
         let host = req.connection_info().host().to_owned();
@@ -51,10 +51,10 @@ pub async fn check_allowed_hosts(
                 StatusCode::BAD_REQUEST,
                 format!("host {host:?} is not allowed"),
             );
-            return Ok(req.into_response(response));
+            return Ok(req.into_response(response).map_into_right_body());
         }
     }
-    Ok(next.call(req).await?.map_into_boxed_body())
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! wrong method, payload limits, CORS refusals) get the JSON body of the path's wire format.
 
 use actix_web::{
-    body::{BoxBody, MessageBody},
+    body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     error::InternalError,
     http::{header, Method, StatusCode},
@@ -12,37 +12,41 @@ use actix_web::{
 
 use crate::errors::WireFormat;
 
-pub async fn json_errors(
+pub async fn json_errors<B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let method = req.method().clone();
-    let path = req.path().to_owned();
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    // Only what an `Err` needs is kept up front; successful responses pass untouched (no
+    // boxing, no copies).
+    let format = WireFormat::for_path(req.path());
     let response = match next.call(req).await {
-        Ok(response) => response.map_into_boxed_body(),
+        Ok(response) => response,
         // Middleware failures (rare: handlers' errors arrive as responses) are turned into an
         // error whose response is already the JSON body.
         Err(error) => {
             let rendered = ensure_json(
                 error.error_response(),
-                &method,
-                &path,
+                format,
+                None,
                 Some(error.to_string()),
             );
             return Err(InternalError::from_response(error, rendered).into());
         }
     };
     if response.status().as_u16() < 400 || is_json(response.response()) {
-        return Ok(response);
+        return Ok(response.map_into_left_body());
     }
     let (request, response) = response.into_parts();
-    Ok(ServiceResponse::new(
-        request,
-        ensure_json(response, &method, &path, None),
-    ))
+    let response = ensure_json(
+        response.map_into_boxed_body(),
+        format,
+        Some((request.method(), request.path())),
+        None,
+    );
+    Ok(ServiceResponse::new(request, response).map_into_right_body())
 }
 
-fn is_json(response: &HttpResponse) -> bool {
+fn is_json<B>(response: &HttpResponse<B>) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -52,23 +56,27 @@ fn is_json(response: &HttpResponse) -> bool {
 
 fn ensure_json(
     response: HttpResponse,
-    method: &Method,
-    path: &str,
+    format: WireFormat,
+    route: Option<(&Method, &str)>,
     message: Option<String>,
 ) -> HttpResponse {
     let status = response.status();
     if status.as_u16() < 400 || is_json(&response) {
         return response;
     }
-    let message = match status {
-        StatusCode::NOT_FOUND => format!("no such endpoint: {method} {path}"),
-        StatusCode::METHOD_NOT_ALLOWED => format!("method {method} is not allowed on {path}"),
-        StatusCode::PAYLOAD_TOO_LARGE => "request body is too large".to_owned(),
+    let message = match (status, route) {
+        (StatusCode::NOT_FOUND, Some((method, path))) => {
+            format!("no such endpoint: {method} {path}")
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, Some((method, path))) => {
+            format!("method {method} is not allowed on {path}")
+        }
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => "request body is too large".to_owned(),
         _ => message
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
     };
-    let mut rendered = WireFormat::for_path(path).render(status, message);
+    let mut rendered = format.render(status, message);
     // Keep headers the original response set for a reason (Allow, Retry-After, CORS).
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
