@@ -3,7 +3,7 @@
 
 use std::{borrow::Cow, collections::BTreeMap, sync::Arc};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use studio_models::{Model, ModelCatalog, ModelKind};
@@ -39,9 +39,24 @@ pub struct ChatRequest {
     /// Whether the client itself asked for the usage chunk (Studio always asks upstream).
     pub client_wants_usage: bool,
     pub body: Bytes,
+    /// Where the `model` value sits in `body`: replaced per upstream, the rest sent as is.
+    model_span: (usize, usize),
+    /// For streams: the `stream_options` to send (usage always requested) and where the
+    /// client's own sits, if it sent one.
+    stream_options: Option<(Bytes, Option<(usize, usize)>)>,
 }
 
-type Fields<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+/// A field name, borrowed from the body unless it had escapes.
+#[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+type Fields<'a> = BTreeMap<Key<'a>, &'a RawValue>;
+
+/// Byte range of `value`, a slice borrowed from `body`.
+fn span(body: &[u8], value: &RawValue) -> (usize, usize) {
+    let start = (value.get().as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+    (start, start + value.get().len())
+}
 
 impl ChatRequest {
     pub fn parse(body: Bytes, catalog: &dyn ModelCatalog) -> Result<Self, ChatError> {
@@ -68,6 +83,22 @@ impl ChatRequest {
         let stream = field::<bool>(&fields, "stream")?.unwrap_or(false);
         let options: StreamOptions = field(&fields, "stream_options")?.unwrap_or_default();
         check_limits(&fields, &model)?;
+        let model_span = fields
+            .get(&key("model"))
+            .map(|raw| span(&body, raw))
+            .unwrap_or_default();
+        let stream_options = stream.then(|| {
+            let client = fields
+                .get(&key("stream_options"))
+                .filter(|raw| raw.get() != "null");
+            let mut merged: serde_json::Map<String, serde_json::Value> = client
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                .unwrap_or_default();
+            merged.insert("include_usage".into(), true.into());
+            let merged = serde_json::to_vec(&merged)
+                .unwrap_or_else(|_| br#"{"include_usage":true}"#.to_vec());
+            (Bytes::from(merged), client.map(|raw| span(&body, raw)))
+        });
         drop(messages);
         drop(fields);
         Ok(Self {
@@ -75,50 +106,54 @@ impl ChatRequest {
             client_wants_usage: stream && options.include_usage.unwrap_or(false),
             model,
             body,
+            model_span,
+            stream_options,
         })
     }
 
-    /// The body for an upstream: its model name, and usage always requested on streams.
+    /// The body for an upstream: the client's bytes with the upstream's model name and, on
+    /// streams, usage always requested. Spliced, not re-serialised.
     pub fn upstream_body(&self, upstream_model: &str) -> Bytes {
-        let Ok(fields) = serde_json::from_slice::<Fields<'_>>(&self.body) else {
-            return self.body.clone();
-        };
+        let model = crate::splice::json_string(upstream_model);
+        let mut edits: Vec<((usize, usize), &[u8])> = vec![(self.model_span, &model)];
+        let appended;
+        match &self.stream_options {
+            Some((options, Some(client_span))) => edits.push((*client_span, options)),
+            Some((options, None)) => {
+                // Before the closing brace of the object.
+                let end = self
+                    .body
+                    .iter()
+                    .rposition(|&b| b == b'}')
+                    .unwrap_or(self.body.len());
+                appended = [&b",\"stream_options\":"[..], options].concat();
+                edits.push(((end, end), &appended));
+            }
+            None => {}
+        }
+        edits.sort_by_key(|(range, _)| range.0);
         let mut out = BytesMut::with_capacity(self.body.len() + 64);
-        out.put_u8(b'{');
-        let mut first = true;
-        let mut write = |out: &mut BytesMut, key: &str, value: &[u8]| {
-            if !std::mem::take(&mut first) {
-                out.put_u8(b',');
+        let mut at = 0;
+        for ((start, end), replacement) in edits {
+            if start < at || end > self.body.len() {
+                continue;
             }
-            out.extend_from_slice(&crate::splice::json_string(key));
-            out.put_u8(b':');
-            out.extend_from_slice(value);
-        };
-        for (key, value) in &fields {
-            match key.as_ref() {
-                "model" => write(&mut out, key, &crate::splice::json_string(upstream_model)),
-                "stream_options" if self.stream => {}
-                _ => write(&mut out, key, value.get().as_bytes()),
-            }
+            out.extend_from_slice(&self.body[at..start]);
+            out.extend_from_slice(replacement);
+            at = end;
         }
-        if self.stream {
-            let mut options: serde_json::Map<String, serde_json::Value> = fields
-                .get("stream_options")
-                .and_then(|raw| serde_json::from_str(raw.get()).ok())
-                .unwrap_or_default();
-            options.insert("include_usage".into(), true.into());
-            let options = serde_json::to_vec(&options)
-                .unwrap_or_else(|_| br#"{"include_usage":true}"#.to_vec());
-            write(&mut out, "stream_options", &options);
-        }
-        out.put_u8(b'}');
+        out.extend_from_slice(&self.body[at..]);
         out.freeze()
     }
 }
 
+fn key(name: &str) -> Key<'_> {
+    Key(Cow::Borrowed(name))
+}
+
 /// Reads one field as `T`, or says which parameter has the wrong type.
 fn field<'a, T: Deserialize<'a>>(fields: &Fields<'a>, name: &str) -> Result<Option<T>, ChatError> {
-    match fields.get(name) {
+    match fields.get(&key(name)) {
         None => Ok(None),
         Some(raw) if raw.get() == "null" => Ok(None),
         Some(raw) => serde_json::from_str(raw.get())

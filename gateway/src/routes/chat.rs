@@ -1,6 +1,9 @@
 //! `POST /v1/chat/completions`: the OpenAI-compatible proxy (JSON or SSE).
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{
+    http::{header, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
 use studio_chat::{Caller, ChatProxy, ChatReply};
 
 use crate::{errors::OpenAiError, extractors::ApiCaller};
@@ -10,10 +13,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn complete(
+    req: HttpRequest,
     proxy: web::Data<ChatProxy>,
     caller: ApiCaller,
     body: web::Bytes,
 ) -> Result<HttpResponse, OpenAiError> {
+    // The body is read as bytes (it is passed through), so the content type is checked here;
+    // a missing one is tolerated, a different one (curl's default form encoding) is not.
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if content_type.is_some_and(|ct| !ct.starts_with("application/json")) {
+        return Err(OpenAiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        ));
+    }
     let caller = Caller {
         user_id: caller.user_id,
         api_key_id: caller.api_key_id,

@@ -146,6 +146,15 @@ db_tests! {
         let big = json!({"model": "chat", "messages": [{"role": "user", "content": "x".repeat(8192)}]});
         app.post_auth("/v1/chat/completions", &key, &big).await.expect_openai_error(413);
         app.get_auth("/v1/chat/completions", &key).await.expect_openai_error(405);
+        let form = app
+            .client
+            .post(app.url("/v1/chat/completions"))
+            .bearer_auth(&key)
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .send_body("model=chat")
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 415);
         app.post("/v1/chat/completions", &chat("chat", false)).await.expect_openai_error(401);
     }
 

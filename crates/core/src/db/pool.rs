@@ -15,10 +15,11 @@ use crate::config::DatabaseTarget;
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
-/// Every SQLite connection: enforce foreign keys, let readers and a writer coexist (WAL),
-/// wait instead of failing when another connection holds the write lock.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+/// Every SQLite connection: wait instead of failing when another connection holds a lock
+/// (first, so the other pragmas wait too), enforce foreign keys, let readers and a writer
+/// coexist (WAL).
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 /// Opens a pool for the target, creating the SQLite file's folder if needed.
 pub async fn connect(target: &DatabaseTarget, max_size: usize) -> Result<DbPool, DbError> {
