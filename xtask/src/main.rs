@@ -1,5 +1,6 @@
-//! Developer tasks: `cargo xtask <dev|test|lint|migrate|sdk-check|ci>`.
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|sdk-check|bench|ci>`.
 
+mod bench;
 mod process;
 mod sdk_check;
 
@@ -14,6 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   migrate   apply pending migrations to DATABASE_URL (default ./data/studio.db)
   sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
             openai into target/sdk-venv)
+  bench     load-test the release gateway against the dev inference server, direct vs through
+            Studio (cargo xtask bench --help; results in target/bench/latest.json)
   ci        lint + test + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
@@ -25,6 +28,7 @@ fn main() -> Result<()> {
         Some("lint") => lint(),
         Some("migrate") => cargo(&["run", "--quiet", "--bin", "studio-gateway", "--", "migrate"]),
         Some("sdk-check") => sdk_check::run_check(),
+        Some("bench") => bench::run(&args[1..]),
         Some("ci") => {
             lint()?;
             test(&[])?;

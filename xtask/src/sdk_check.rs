@@ -12,7 +12,9 @@ fn free_port() -> Result<u16> {
 }
 
 fn run(command: &mut Command) -> Result<()> {
-    let status = command.status().with_context(|| format!("cannot run {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed ({status})");
     }
@@ -21,13 +23,26 @@ fn run(command: &mut Command) -> Result<()> {
 
 pub fn run_check() -> Result<()> {
     let root = workspace_root();
-    cargo(&["build", "--bin", "studio-gateway", "--bin", "studio-dev-inference"])?;
+    cargo(&[
+        "build",
+        "--bin",
+        "studio-gateway",
+        "--bin",
+        "studio-dev-inference",
+    ])?;
     let venv = root.join("target/sdk-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "openai>=1.40"]))?;
+    run(Command::new(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "openai>=1.40",
+    ]))?;
 
     let data = root.join("target/sdk-check");
     let _ = std::fs::remove_dir_all(&data);
@@ -40,8 +55,14 @@ pub fn run_check() -> Result<()> {
     let mut gateway = Command::new(bin.join("studio-gateway"))
         .env("STUDIO_ENV", "testing")
         .env("STUDIO_BIND", format!("127.0.0.1:{gateway_port}"))
-        .env("DATABASE_URL", format!("sqlite://{}", data.join("studio.db").display()))
-        .env("INFERENCE_SERVICE_URL", format!("http://127.0.0.1:{inference_port}/v1"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", data.join("studio.db").display()),
+        )
+        .env(
+            "INFERENCE_SERVICE_URL",
+            format!("http://127.0.0.1:{inference_port}/v1"),
+        )
         .env("STUDIO_LOG", "warn")
         .spawn()?;
     let result = run(Command::new(&python)

@@ -187,12 +187,17 @@ impl ApiKeyService for ApiKeys {
             return Err(ApiKeyError::InvalidKey);
         }
         let digest = self.hasher.digest(key);
-        let store = &self.store;
-        let lookup = self
-            .cache
-            .try_get_with_by_ref(&digest, async { store.verify(&digest).await })
-            .await
-            .map_err(|e| ApiKeyError::Database(studio_core::DbError::Pool(e.to_string())))?;
+        // The common case is a hit: a plain lookup is cheaper than the loader path.
+        let lookup = match self.cache.get(&digest).await {
+            Some(lookup) => lookup,
+            None => {
+                let store = &self.store;
+                self.cache
+                    .try_get_with_by_ref(&digest, async { store.verify(&digest).await })
+                    .await
+                    .map_err(|e| ApiKeyError::Database(studio_core::DbError::Pool(e.to_string())))?
+            }
+        };
         let at = now();
         match lookup {
             Some(found) if !is_expired(found.expires_at, at) => {

@@ -1,26 +1,32 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use studio_core::{db_run, schema::usage_records, DbError, DbPool};
 
 use crate::UsageRecord;
 
-/// One statement on PostgreSQL; on SQLite (whose multi-row insert diesel does not offer for
-/// rows with nullable columns) one transaction, so still a single commit.
+/// One statement on PostgreSQL. On SQLite (whose multi-row insert diesel does not offer for
+/// rows with nullable columns) one transaction run in a single blocking task: one commit and
+/// one thread hop per batch, not one per row.
 pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), DbError> {
     db_run!(
         pool,
         sqlite | conn | {
-            conn.transaction::<_, DbError, _>(async |conn| {
-                for record in batch {
-                    diesel::insert_into(usage_records::table)
-                        .values(record)
-                        .execute(conn)
-                        .await?;
-                }
-                Ok(())
+            let rows = batch.to_vec();
+            conn.spawn_blocking(move |conn| {
+                use diesel::Connection;
+                conn.transaction(|conn| {
+                    for record in &rows {
+                        diesel::RunQueryDsl::execute(
+                            diesel::insert_into(usage_records::table).values(record),
+                            conn,
+                        )?;
+                    }
+                    Ok(())
+                })
             })
-            .await
+            .await?;
+            Ok(())
         },
         postgres | conn | {
             diesel::insert_into(usage_records::table)

@@ -48,29 +48,38 @@ impl UsageWriter {
     }
 }
 
+/// Drains the queue on each tick rather than waking for every record: a busy gateway sends
+/// thousands of records a second, and a wake-up per record costs more than the insert.
 async fn run(pool: DbPool, mut receiver: mpsc::Receiver<Message>, interval: Duration) {
     let mut batch: Vec<UsageRecord> = Vec::new();
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            message = receiver.recv() => match message {
-                Some(Message::Record(record)) => {
+        ticker.tick().await;
+        let mut waiting = Vec::new();
+        let mut closed = false;
+        loop {
+            match receiver.try_recv() {
+                Ok(Message::Record(record)) => {
                     batch.push(record);
                     if batch.len() >= MAX_BATCH {
                         write(&pool, &mut batch).await;
                     }
                 }
-                Some(Message::Flush(done)) => {
-                    write(&pool, &mut batch).await;
-                    let _ = done.send(());
+                Ok(Message::Flush(done)) => waiting.push(done),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    closed = true;
+                    break;
                 }
-                None => {
-                    write(&pool, &mut batch).await;
-                    return;
-                }
-            },
-            _ = ticker.tick() => write(&pool, &mut batch).await,
+            }
+        }
+        write(&pool, &mut batch).await;
+        for done in waiting {
+            let _ = done.send(());
+        }
+        if closed {
+            return;
         }
     }
 }

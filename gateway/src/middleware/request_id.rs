@@ -1,6 +1,12 @@
 //! One tracing span per request, with a request id taken from `X-Request-Id` when sane.
 
-use std::time::Instant;
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        OnceLock,
+    },
+    time::Instant,
+};
 
 use actix_web::{
     body::MessageBody,
@@ -25,10 +31,15 @@ fn is_sane(value: &HeaderValue) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// A random per-process prefix and a counter: unique, and free of the clock and random-number
+/// system calls a UUID per request would cost.
 fn generate() -> HeaderValue {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    let text = uuid::Uuid::now_v7().simple().encode_lower(&mut buffer);
-    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("unknown"))
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{prefix:016x}{count:016x}"))
+        .unwrap_or(HeaderValue::from_static("unknown"))
 }
 
 pub async fn request_id_and_log(

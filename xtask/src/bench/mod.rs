@@ -1,0 +1,253 @@
+//! `cargo xtask bench`: throughput, latency, CPU and memory of the gateway, each scenario sent
+//! straight to the dev inference server and through Studio in the same run.
+//!
+//! Release binaries; the dev inference server with one worker; the gateway restarted before
+//! every measured Studio run (so its peak memory belongs to that run) on a fresh SQLite file
+//! under `target/bench/` or on `--postgres URL`; `studio-loadgen` as the client. Prints one
+//! table of medians over `--reps` and writes every run to `target/bench/results-<time>.json`.
+
+mod client;
+mod measure;
+mod quiet;
+mod row;
+mod scenarios;
+mod servers;
+mod summary;
+mod table;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::process::{cargo, workspace_root};
+use scenarios::{Credentials, Timing};
+use servers::GatewaySetup;
+
+pub const USAGE: &str = "usage: cargo xtask bench [options]
+
+  --postgres URL        run the gateway on this (dedicated) PostgreSQL database instead of SQLite
+  --reps N              repetitions of every run; the table shows medians (default 3)
+  --quick               3-second runs and 3-second slow streams instead of 10 s
+  --gateway-workers N   STUDIO_WORKERS for the gateway (default 2, one per core here)
+  --only A,B            run only these scenarios (chat, chat_c1, stream, slow_streams, models_key,
+                        models_jwt, healthz)
+  --quiet-wait SECS     before each run, wait up to this long for other processes to leave the
+                        cores idle (default 120; 0: do not wait)
+  --no-build            use the release binaries already built";
+
+struct Options {
+    postgres: Option<String>,
+    reps: usize,
+    quick: bool,
+    gateway_workers: usize,
+    build: bool,
+    help: bool,
+    only: Option<Vec<String>>,
+    patience: Duration,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        postgres: None,
+        reps: 3,
+        quick: false,
+        gateway_workers: 2,
+        build: true,
+        help: false,
+        only: None,
+        patience: Duration::from_secs(120),
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .with_context(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--postgres" => options.postgres = Some(value()?.clone()),
+            "--reps" => {
+                options.reps = value()?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .context("--reps: a positive integer")?
+            }
+            "--gateway-workers" => {
+                options.gateway_workers = value()?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .context("--gateway-workers: a positive integer")?
+            }
+            "--only" => options.only = Some(value()?.split(',').map(str::to_owned).collect()),
+            "--quiet-wait" => {
+                options.patience = value()?
+                    .parse()
+                    .map(Duration::from_secs)
+                    .context("--quiet-wait: whole seconds")?
+            }
+            "--quick" => options.quick = true,
+            "--no-build" => options.build = false,
+            "--help" | "-h" => options.help = true,
+            other => bail!("unknown bench argument `{other}`\n{USAGE}"),
+        }
+    }
+    Ok(options)
+}
+
+/// Where cargo puts release binaries: `$CARGO_TARGET_DIR/release`, else `target/release`.
+fn release_dir() -> PathBuf {
+    let root = workspace_root();
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir).join("release"),
+        _ => root.join("target/release"),
+    }
+}
+
+fn unix_time() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+fn machine() -> Value {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'));
+    json!({
+        "cpus": std::thread::available_parallelism().map(usize::from).unwrap_or(0),
+        "cpuModel": model.map(|(_, m)| m.trim()),
+        "kernel": read("/proc/sys/kernel/osrelease").trim(),
+        "loadAverageAfter": read("/proc/loadavg").trim(),
+    })
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let options = parse(args)?;
+    if options.help {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    if options.build {
+        cargo(&[
+            "build",
+            "--release",
+            "-p",
+            "studio-gateway",
+            "-p",
+            "studio-dev-inference",
+            "-p",
+            "studio-loadgen",
+        ])?;
+    }
+    let bin = release_dir();
+    let dir = workspace_root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let started = unix_time();
+    let load_average = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!(
+        "xtask: load average before the bench: {}",
+        load_average.trim()
+    );
+    let timing = Timing::new(options.quick);
+
+    let inference = servers::start_inference(&bin, &dir)?;
+    servers::write_catalog(&dir, inference.addr, timing.slow_delay_ms)?;
+    let database_url = match &options.postgres {
+        Some(url) => url.clone(),
+        None => {
+            let db = dir.join("studio.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("studio.db{suffix}")));
+            }
+            format!("sqlite://{}", db.display())
+        }
+    };
+    let setup = GatewaySetup {
+        bin: bin.clone(),
+        dir: dir.clone(),
+        database_url,
+        inference: inference.addr,
+        workers: options.gateway_workers,
+        jwt_secret: servers::random_secret()?,
+        secret: servers::random_secret()?,
+    };
+    let credentials = {
+        let gateway = setup.start()?;
+        let email = format!("bench-{started}-{}@example.com", std::process::id());
+        let (jwt, api_key) = client::register_and_issue_key(gateway.addr, &email)?;
+        Credentials { api_key, jwt }
+    };
+
+    let bench = measure::Bench {
+        bin: &bin,
+        inference: &inference,
+        gateway: &setup,
+        credentials: &credentials,
+        timing: &timing,
+        reps: options.reps,
+        patience: options.patience,
+    };
+    let mut results = summary::Results::new();
+    for scenario in scenarios::all(&dir, &timing)? {
+        if options
+            .only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|k| k == scenario.key))
+        {
+            continue;
+        }
+        results.insert(scenario.key, bench.scenario(&scenario)?);
+    }
+    drop(inference);
+
+    let rows = summary::rows(&results);
+    let table = table::render(&rows);
+    println!("{table}");
+    let runs: serde_json::Map<String, Value> = results
+        .iter()
+        .map(|(key, runs)| {
+            (
+                (*key).to_owned(),
+                json!({ "direct": runs.direct, "studio": runs.studio }),
+            )
+        })
+        .collect();
+    let document = json!({
+        "unixTime": started,
+        "machine": machine(),
+        "loadAverageBefore": load_average.trim(),
+        "options": {
+            "reps": options.reps,
+            "quick": options.quick,
+            "database": if options.postgres.is_some() { "postgres" } else { "sqlite" },
+            "gatewayWorkers": options.gateway_workers,
+            "quietWaitSecs": options.patience.as_secs(),
+            "inferenceWorkers": 1,
+            "loadgenThreads": 1,
+            "durationSecs": timing.duration_secs,
+            "warmupSecs": timing.warmup_secs,
+            "slowStreams": timing.slow_streams,
+            "slowStreamUpstreamModel": scenarios::slow_upstream_model(timing.slow_delay_ms),
+            "upstreamModel": scenarios::FAST_UPSTREAM_MODEL,
+        },
+        "summary": Value::Array(rows.iter().map(row::Row::to_json).collect()),
+        "table": table,
+        "runs": runs,
+    });
+    let text = serde_json::to_string_pretty(&document)?;
+    let file = dir.join(format!("results-{started}.json"));
+    std::fs::write(&file, &text)?;
+    std::fs::write(dir.join("latest.json"), &text)?;
+    eprintln!(
+        "xtask: results written to {} (and target/bench/latest.json)",
+        file.display()
+    );
+    Ok(())
+}
