@@ -74,7 +74,7 @@ fn dev() -> Result<()> {
         "--bin",
         "studio-dev-inference",
     ])?;
-    let target = workspace_root().join("target/debug");
+    let target = process::target_dir().join("debug");
     // The dev inference server stands in for vLLM/Ollama at INFERENCE_SERVICE_URL's default.
     let mut inference = std::process::Command::new(target.join("studio-dev-inference"))
         .env("DEV_INFERENCE_BIND", "127.0.0.1:8001")

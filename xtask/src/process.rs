@@ -11,6 +11,15 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Where cargo puts build output: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        // A relative CARGO_TARGET_DIR is relative to where cargo runs: the workspace root.
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
 pub fn cargo(args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(&cargo)

@@ -5,7 +5,7 @@ use std::{net::TcpListener, path::Path, process::Command};
 
 use anyhow::{bail, Context, Result};
 
-use crate::process::{cargo, workspace_root};
+use crate::process::{cargo, target_dir, workspace_root};
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -48,7 +48,7 @@ pub fn run_check() -> Result<()> {
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;
     let (gateway_port, inference_port) = (free_port()?, free_port()?);
-    let bin = root.join("target/debug");
+    let bin = target_dir().join("debug");
     let mut inference = Command::new(bin.join("studio-dev-inference"))
         .env("DEV_INFERENCE_BIND", format!("127.0.0.1:{inference_port}"))
         .spawn()?;

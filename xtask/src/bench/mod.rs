@@ -99,11 +99,7 @@ fn parse(args: &[String]) -> Result<Options> {
 
 /// Where cargo puts release binaries: `$CARGO_TARGET_DIR/release`, else `target/release`.
 fn release_dir() -> PathBuf {
-    let root = workspace_root();
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir).join("release"),
-        _ => root.join("target/release"),
-    }
+    crate::process::target_dir().join("release")
 }
 
 fn unix_time() -> u64 {
