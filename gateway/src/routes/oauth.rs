@@ -34,6 +34,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/auth/identities/{id}").route(web::delete().to(unlink)));
 }
 
+/// The browser-binding cookie; the same attributes when set and when cleared, or browsers
+/// keep the old one.
+fn browser_cookie(value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(BROWSER_COOKIE, value)
+        .path("/api/auth/oauth")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::None)
+        .max_age(max_age)
+        .finish()
+}
+
 async fn providers(oauth: OAuth) -> HttpResponse {
     HttpResponse::Ok().json(oauth.providers())
 }
@@ -64,13 +76,7 @@ async fn start(
         .start(&provider, query.redirect_to.as_deref(), &redirect_uri)
         .await
         .map_err(ApiError::from)?;
-    let cookie = Cookie::build(BROWSER_COOKIE, flow.browser_binding)
-        .path("/api/auth/oauth")
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::None)
-        .max_age(CookieDuration::minutes(10))
-        .finish();
+    let cookie = browser_cookie(flow.browser_binding, CookieDuration::minutes(10));
     let wants_json = req
         .headers()
         .get(header::ACCEPT)
@@ -148,12 +154,7 @@ async fn finish(
             target.query_pairs_mut().append_pair("error", error.code());
         }
     }
-    let expired = Cookie::build(BROWSER_COOKIE, "")
-        .path("/api/auth/oauth")
-        .secure(true)
-        .same_site(SameSite::None)
-        .max_age(CookieDuration::ZERO)
-        .finish();
+    let expired = browser_cookie(String::new(), CookieDuration::ZERO);
     let mut response = HttpResponse::build(StatusCode::FOUND)
         .insert_header((header::LOCATION, target.to_string()))
         .finish();

@@ -14,6 +14,7 @@ mod scenarios;
 mod servers;
 mod summary;
 mod table;
+mod table_rows;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -203,7 +204,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     drop(inference);
 
-    let rows = summary::rows(&results);
+    let rows = table_rows::rows(&results);
     let table = table::render(&rows);
     println!("{table}");
     let runs: serde_json::Map<String, Value> = results
