@@ -26,7 +26,10 @@ where
 {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let Some(db) = TestDb::create(backend).await else {
-        eprintln!("skipped on {backend:?}: set TEST_DATABASE_URL to run it");
+        static SAID_SO: std::sync::Once = std::sync::Once::new();
+        SAID_SO.call_once(|| {
+            eprintln!("PostgreSQL tests skipped: set TEST_DATABASE_URL to run them");
+        });
         return;
     };
     let outcome = AssertUnwindSafe(body(db.clone())).catch_unwind().await;
@@ -36,28 +39,7 @@ where
     }
 }
 
-/// Declares tests that run once per backend: `name::sqlite` and `name::postgres`.
-#[macro_export]
-macro_rules! db_tests {
-    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn body($db: $crate::TestDb) $body
-
-            #[actix_web::test]
-            async fn sqlite() {
-                $crate::run_test($crate::Backend::Sqlite, body).await
-            }
-
-            #[actix_web::test]
-            async fn postgres() {
-                $crate::run_test($crate::Backend::Postgres, body).await
-            }
-        }
-    )*};
-}
+pub use studio_test_macros::db_test;
 
 pub use app::TEST_SECRET;
 
@@ -101,13 +83,9 @@ pub async fn usage_records(db: &TestDb) -> Vec<studio_usage::UsageRecord> {
     actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
     let target = TestApp::config(db, &[]).unwrap().database;
     let pool = studio_core::db::connect(&target, 1).await.unwrap();
-    let load = async {
-        db_run!(&pool, |conn| Ok::<_, studio_core::DbError>(
-            usage_records::table
-                .select(studio_usage::UsageRecord::as_select())
-                .load(conn)
-                .await?
-        ))
-    };
-    load.await.unwrap()
+    db_run!(&pool, |conn| usage_records::table
+        .select(studio_usage::UsageRecord::as_select())
+        .load(conn)
+        .await)
+    .unwrap()
 }

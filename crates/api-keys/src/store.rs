@@ -47,7 +47,7 @@ impl Store {
     }
 
     pub async fn active_count(&self, user_id: &str, now: NaiveDateTime) -> Result<i64, DbError> {
-        db_run!(&self.pool, |conn| Ok(api_keys::table
+        db_run!(&self.pool, |conn| api_keys::table
             .filter(api_keys::user_id.eq(user_id))
             .filter(api_keys::revoked_at.is_null())
             .filter(
@@ -57,7 +57,7 @@ impl Store {
             )
             .count()
             .get_result(conn)
-            .await?))
+            .await)
     }
 
     pub async fn insert(&self, row: &ApiKeyRow) -> Result<(), DbError> {
@@ -71,22 +71,22 @@ impl Store {
     }
 
     pub async fn list(&self, user_id: &str) -> Result<Vec<ApiKeyRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(api_keys::table
+        db_run!(&self.pool, |conn| api_keys::table
             .filter(api_keys::user_id.eq(user_id))
             .order(api_keys::created_at.desc())
             .select(ApiKeyRow::as_select())
             .load(conn)
-            .await?))
+            .await)
     }
 
     pub async fn owned(&self, user_id: &str, id: &str) -> Result<Option<ApiKeyRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(api_keys::table
+        db_run!(&self.pool, |conn| api_keys::table
             .find(id)
             .filter(api_keys::user_id.eq(user_id))
             .select(ApiKeyRow::as_select())
             .first(conn)
             .await
-            .optional()?))
+            .optional())
     }
 
     pub async fn rename(&self, id: &str, name: &str) -> Result<(), DbError> {
@@ -131,17 +131,17 @@ impl Store {
     }
 
     pub async fn revoked_since(&self, since: NaiveDateTime) -> Result<Vec<String>, DbError> {
-        db_run!(&self.pool, |conn| Ok(api_keys::table
+        db_run!(&self.pool, |conn| api_keys::table
             .filter(api_keys::revoked_at.ge(since))
             .select(api_keys::key_hash)
             .load(conn)
-            .await?))
+            .await)
     }
 
     pub async fn touch(&self, batch: &[(String, NaiveDateTime)]) -> Result<(), DbError> {
         // One transaction: a single commit (and fsync) for the whole batch.
         db_run!(&self.pool, |conn| {
-            conn.transaction::<_, DbError, _>(async |conn| {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 for (id, at) in batch {
                     diesel::update(api_keys::table.find(id))
                         .set(api_keys::last_used_at.eq(at))

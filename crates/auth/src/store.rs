@@ -82,21 +82,21 @@ impl Store {
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(users::table
+        db_run!(&self.pool, |conn| users::table
             .filter(users::email.eq(email))
             .select(UserRow::as_select())
             .first(conn)
             .await
-            .optional()?))
+            .optional())
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<UserRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(users::table
+        db_run!(&self.pool, |conn| users::table
             .find(id)
             .select(UserRow::as_select())
             .first(conn)
             .await
-            .optional()?))
+            .optional())
     }
 
     pub async fn update_names(
@@ -149,7 +149,7 @@ impl Store {
         token: &RefreshRow,
     ) -> Result<(), DbError> {
         db_run!(&self.pool, |conn| {
-            conn.transaction::<_, DbError, _>(async |conn| {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 diesel::insert_into(auth_sessions::table)
                     .values(session)
                     .execute(conn)
@@ -168,13 +168,13 @@ impl Store {
         &self,
         hash: &str,
     ) -> Result<Option<(RefreshRow, SessionRow)>, DbError> {
-        db_run!(&self.pool, |conn| Ok(refresh_tokens::table
+        db_run!(&self.pool, |conn| refresh_tokens::table
             .inner_join(auth_sessions::table)
             .filter(refresh_tokens::token_hash.eq(hash))
             .select((RefreshRow::as_select(), SessionRow::as_select()))
             .first(conn)
             .await
-            .optional()?))
+            .optional())
     }
 
     /// Marks `used` as spent and stores its successor; `false` if it was already spent
@@ -186,7 +186,7 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<bool, DbError> {
         db_run!(&self.pool, |conn| {
-            conn.transaction::<_, DbError, _>(async |conn| {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 let spent = diesel::update(
                     refresh_tokens::table
                         .find(&used.id)
@@ -261,24 +261,24 @@ impl Store {
         user_id: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<SessionRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(auth_sessions::table
+        db_run!(&self.pool, |conn| auth_sessions::table
             .filter(auth_sessions::user_id.eq(user_id))
             .filter(auth_sessions::revoked_at.is_null())
             .filter(auth_sessions::expires_at.gt(now))
             .order(auth_sessions::last_used_at.desc())
             .select(SessionRow::as_select())
             .load(conn)
-            .await?))
+            .await)
     }
 
     pub async fn sessions_revoked_since(
         &self,
         since: NaiveDateTime,
     ) -> Result<Vec<String>, DbError> {
-        db_run!(&self.pool, |conn| Ok(auth_sessions::table
+        db_run!(&self.pool, |conn| auth_sessions::table
             .filter(auth_sessions::revoked_at.ge(since))
             .select(auth_sessions::id)
             .load(conn)
-            .await?))
+            .await)
     }
 }

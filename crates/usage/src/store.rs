@@ -11,7 +11,7 @@ use crate::UsageRecord;
 pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), DbError> {
     db_run!(
         pool,
-        sqlite | conn | {
+        sqlite = |conn| {
             let rows = batch.to_vec();
             conn.spawn_blocking(move |conn| {
                 use diesel::Connection;
@@ -28,7 +28,7 @@ pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), Db
             .await?;
             Ok(())
         },
-        postgres | conn | {
+        postgres = |conn| {
             diesel::insert_into(usage_records::table)
                 .values(batch)
                 .execute(conn)
@@ -47,7 +47,7 @@ pub async fn rows_between(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<Vec<UsageRow>, DbError> {
-    db_run!(pool, |conn| Ok(usage_records::table
+    db_run!(pool, |conn| usage_records::table
         .filter(usage_records::user_id.eq(user_id))
         .filter(usage_records::created_at.ge(from))
         .filter(usage_records::created_at.lt(to))
@@ -59,5 +59,5 @@ pub async fn rows_between(
             usage_records::total_tokens,
         ))
         .load(conn)
-        .await?))
+        .await)
 }

@@ -1,4 +1,4 @@
-//! Black-box HTTP tests of the whole gateway. Each `db_tests!` case runs on SQLite and, when
+//! Black-box HTTP tests of the whole gateway. Each `#[db_test]` runs on SQLite and, when
 //! `TEST_DATABASE_URL` is set, on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use studio_core::{db, db_run, ids::new_id, schema::*, time::now, DbError};
-use studio_tests::{db_tests, TestApp};
+use studio_tests::{db_test, TestApp, TestDb};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -277,18 +277,18 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
     })
 }
 
-db_tests! {
-    async fn every_table_round_trips_a_row(db) {
-        let target = TestApp::config(&db, &[]).unwrap().database;
-        db::run_migrations(&target).await.unwrap();
-        let pool = db::connect(&target, 2).await.unwrap();
-        round_trip(&pool).await.unwrap();
-        let (user_id, key_id): (String, String) = {
-            let load = async {
-                db_run!(&pool, |conn| Ok::<_, DbError>(api_keys::table.select((api_keys::user_id, api_keys::id)).first(conn).await?))
-            };
-            load.await.unwrap()
-        };
-        round_trip_later_tables(&pool, &user_id, &key_id).await.unwrap();
-    }
+#[db_test]
+async fn every_table_round_trips_a_row(db: TestDb) {
+    let target = TestApp::config(&db, &[]).unwrap().database;
+    db::run_migrations(&target).await.unwrap();
+    let pool = db::connect(&target, 2).await.unwrap();
+    round_trip(&pool).await.unwrap();
+    let (user_id, key_id): (String, String) = db_run!(&pool, |conn| api_keys::table
+        .select((api_keys::user_id, api_keys::id))
+        .first(conn)
+        .await)
+    .unwrap();
+    round_trip_later_tables(&pool, &user_id, &key_id)
+        .await
+        .unwrap();
 }

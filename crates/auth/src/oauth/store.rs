@@ -66,13 +66,13 @@ impl OAuthStore {
 
     /// Removes and returns the flow: whatever happens next, a state is used once.
     pub async fn take_flow(&self, state_hash: &str) -> Result<Option<FlowRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(diesel::delete(
+        db_run!(&self.pool, |conn| diesel::delete(
             oauth_flows::table.find(state_hash)
         )
         .returning(FlowRow::as_returning())
         .get_result(conn)
         .await
-        .optional()?))
+        .optional())
     }
 
     pub async fn insert_code(&self, code: &CodeRow, now: NaiveDateTime) -> Result<(), DbError> {
@@ -89,13 +89,13 @@ impl OAuthStore {
     }
 
     pub async fn take_code(&self, code_hash: &str) -> Result<Option<CodeRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(diesel::delete(
+        db_run!(&self.pool, |conn| diesel::delete(
             oauth_codes::table.find(code_hash)
         )
         .returning(CodeRow::as_returning())
         .get_result(conn)
         .await
-        .optional()?))
+        .optional())
     }
 
     pub async fn identity(
@@ -103,13 +103,13 @@ impl OAuthStore {
         provider: &str,
         subject: &str,
     ) -> Result<Option<IdentityRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(user_identities::table
+        db_run!(&self.pool, |conn| user_identities::table
             .filter(user_identities::provider.eq(provider))
             .filter(user_identities::subject.eq(subject))
             .select(IdentityRow::as_select())
             .first(conn)
             .await
-            .optional()?))
+            .optional())
     }
 
     pub async fn insert_identity(&self, identity: &IdentityRow) -> Result<(), DbError> {
@@ -123,22 +123,22 @@ impl OAuthStore {
     }
 
     pub async fn identities(&self, user_id: &str) -> Result<Vec<IdentityRow>, DbError> {
-        db_run!(&self.pool, |conn| Ok(user_identities::table
+        db_run!(&self.pool, |conn| user_identities::table
             .filter(user_identities::user_id.eq(user_id))
             .order(user_identities::created_at.asc())
             .select(IdentityRow::as_select())
             .load(conn)
-            .await?))
+            .await)
     }
 
     pub async fn has_password(&self, user_id: &str) -> Result<bool, DbError> {
-        db_run!(&self.pool, |conn| Ok(users::table
+        db_run!(&self.pool, |conn| users::table
             .find(user_id)
             .select(users::password_hash.is_not_null())
             .first::<bool>(conn)
             .await
-            .optional()?
-            .unwrap_or(false)))
+            .optional())
+        .map(|has| has.unwrap_or(false))
     }
 
     pub async fn delete_identity(&self, user_id: &str, id: &str) -> Result<bool, DbError> {

@@ -32,10 +32,10 @@ impl DbPool {
     /// Whether the database answers a trivial query (readiness probe).
     pub async fn ping(&self) -> Result<(), DbError> {
         use diesel_async::RunQueryDsl;
-        crate::db_run!(self, |conn| {
-            diesel::sql_query("SELECT 1").execute(conn).await?;
-            Ok(())
-        })
+        crate::db_run!(self, |conn| diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .await)
+        .map(|_| ())
     }
 }
 
@@ -73,28 +73,38 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
 /// Runs the same diesel body against whichever backend the pool holds.
 ///
 /// The body is compiled once per backend, so the type checker verifies every query for
-/// both. The enclosing function's error type must implement `From<DbError>`.
+/// both. It is a plain diesel expression of type `QueryResult<T>` (a `?` inside it stays
+/// inside it), and the macro is an expression of type `Result<T, DbError>`: no hidden
+/// early return from the calling function.
 ///
 /// ```ignore
 /// let user = db_run!(&pool, |conn| users::table.find(id).first::<User>(conn).await)?;
+/// // A backend-specific statement (rare: upserts) names each arm:
+/// db_run!(&pool, sqlite = |conn| sqlite_body, postgres = |conn| postgres_body)
 /// ```
 #[macro_export]
 macro_rules! db_run {
     ($pool:expr, |$conn:ident| $body:expr) => {
-        $crate::db_run!($pool, sqlite | $conn | $body, postgres | $conn | $body)
+        $crate::db_run!($pool, sqlite = |$conn| $body, postgres = |$conn| $body)
     };
-    ($pool:expr, sqlite |$sconn:ident| $sbody:expr, postgres |$pconn:ident| $pbody:expr) => {
+    ($pool:expr, sqlite = |$sconn:ident| $sbody:expr, postgres = |$pconn:ident| $pbody:expr $(,)?) => {
         match $pool {
-            $crate::db::DbPool::Sqlite(pool) => {
-                let mut connection = pool.get().await.map_err($crate::db::DbError::from)?;
-                let $sconn = &mut *connection;
-                $sbody
-            }
-            $crate::db::DbPool::Postgres(pool) => {
-                let mut connection = pool.get().await.map_err($crate::db::DbError::from)?;
-                let $pconn = &mut *connection;
-                $pbody
-            }
+            $crate::db::DbPool::Sqlite(pool) => match pool.get().await {
+                Ok(mut connection) => {
+                    let $sconn = &mut *connection;
+                    let result: ::diesel::QueryResult<_> = async { $sbody }.await;
+                    result.map_err($crate::db::DbError::from)
+                }
+                Err(error) => Err($crate::db::DbError::from(error)),
+            },
+            $crate::db::DbPool::Postgres(pool) => match pool.get().await {
+                Ok(mut connection) => {
+                    let $pconn = &mut *connection;
+                    let result: ::diesel::QueryResult<_> = async { $pbody }.await;
+                    result.map_err($crate::db::DbError::from)
+                }
+                Err(error) => Err($crate::db::DbError::from(error)),
+            },
         }
     };
 }
