@@ -38,6 +38,13 @@ impl Application {
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(shutdown_timeout)
+            // A client that closes its side has gone away: drop its handler (and the upstream
+            // request it waits on) instead of finishing work nobody will read. actix allows
+            // half-closed connections by default, so only a reset was noticed.
+            .h1_allow_half_closed(false)
+            // Small final writes (the last event, the chunk terminator) must not wait for the
+            // client's delayed ACK.
+            .tcp_nodelay(true)
             .listen(listener)?;
         if let Some(workers) = workers {
             server = server.workers(workers);

@@ -11,7 +11,7 @@ use studio_auth::{
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, Defaults, ModelCatalog};
-use studio_usage::{UsageService, UsageSummaries, UsageWriter};
+use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -53,9 +53,16 @@ impl AppState {
                 env: &|name| std::env::var(name).ok(),
             },
         )?;
+        // The tokenizer for usage estimates takes a moment to build: not on a request.
+        tokio::task::spawn_blocking(studio_chat::warm_up_estimates);
         let usage_writer = UsageWriter::start(
             pool.clone(),
-            Duration::from_millis(config.usage_flush_ms.max(10)),
+            UsageWriterSettings {
+                queue_size: config.usage_queue_size.max(1),
+                flush_interval: Duration::from_millis(config.usage_flush_ms.max(10)),
+                journal_path: config.usage_journal.clone(),
+                dead_letter_path: config.usage_dead_letter.clone(),
+            },
         );
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
@@ -83,23 +90,14 @@ impl AppState {
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
+            .app_data(web::Data::new(self.usage_writer.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
     }
 
     /// The chat proxy of one worker: `awc::Client` is not `Send`, so each worker has its own
     /// (with its own pool of upstream connections).
     fn chat_proxy(&self) -> ChatProxy {
-        let connector = awc::Connector::new()
-            .timeout(Duration::from_secs(10))
-            .limit(16_384)
-            .conn_keep_alive(Duration::from_secs(60));
-        let client = awc::Client::builder()
-            .disable_redirects()
-            .disable_timeout()
-            .connector(connector)
-            .finish();
         ChatProxy::new(
-            client,
             self.catalog.clone(),
             self.usage_writer.clone(),
             ChatSettings {

@@ -13,6 +13,9 @@ pub struct TestApp {
     pub base_url: String,
     pub client: awc::Client,
     pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+    /// The server task, which flushes the background writers once the server has stopped.
+    running: std::cell::RefCell<Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>>,
 }
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -27,9 +30,12 @@ impl TestApp {
         let config = Self::config(db, overrides).expect("test configuration is valid");
         let app = Application::build(config).await.expect("gateway starts");
         let port = app.port();
-        db.track(app.handle());
-        actix_web::rt::spawn(app.run_until_stopped());
+        let handle = app.handle();
+        db.track(handle.clone());
+        let running = actix_web::rt::spawn(app.run_until_stopped());
         Self {
+            handle,
+            running: std::cell::RefCell::new(Some(running)),
             base_url: format!("http://127.0.0.1:{port}"),
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
@@ -59,6 +65,10 @@ impl TestApp {
             db.dir().join("media").display().to_string(),
         );
         vars.insert(
+            "STUDIO_DATA_DIR".into(),
+            db.dir().join("data").display().to_string(),
+        );
+        vars.insert(
             "STUDIO_MODELS_FILE".into(),
             format!("{root}/../config/models.toml"),
         );
@@ -74,6 +84,16 @@ impl TestApp {
     ) -> Result<Config, Vec<studio_core::ConfigError>> {
         let vars = Self::env(db, overrides);
         Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    /// Stops the gateway as SIGTERM does (in-flight requests finish, background writers
+    /// flush) and waits until it has.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+        let running = self.running.borrow_mut().take();
+        if let Some(running) = running {
+            let _ = running.await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -110,6 +130,28 @@ impl TestApp {
         let request = self
             .client
             .request(method, self.url(path))
+            .insert_header(("content-type", content_type));
+        read(
+            request
+                .send_body(body)
+                .await
+                .expect("request reaches the gateway"),
+        )
+        .await
+    }
+
+    /// Sends raw bytes with the given content type and a bearer token.
+    pub async fn send_raw_auth(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
             .insert_header(("content-type", content_type));
         read(
             request

@@ -6,7 +6,9 @@ mod app;
 mod database;
 mod http;
 pub mod oidc;
+pub mod outage;
 pub mod sign_in;
+pub mod sse;
 pub mod upstream;
 
 pub use app::TestApp;
@@ -75,17 +77,25 @@ pub async fn api_key(app: &TestApp, token: &str) -> String {
         .to_owned()
 }
 
-/// Every usage record in the test's database (after letting the batch writer flush).
-pub async fn usage_records(db: &TestDb) -> Vec<studio_usage::UsageRecord> {
+/// The usage records in the test's database once there are at least `count` (the batch writer
+/// flushes in the background), polling until a deadline.
+pub async fn usage_records(db: &TestDb, count: usize) -> Vec<studio_usage::UsageRecord> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use studio_core::{db_run, schema::usage_records};
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
     let target = TestApp::config(db, &[]).unwrap().database;
     let pool = studio_core::db::connect(&target, 1).await.unwrap();
-    db_run!(&pool, |conn| usage_records::table
-        .select(studio_usage::UsageRecord::as_select())
-        .load(conn)
-        .await)
-    .unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let records = db_run!(&pool, |conn| usage_records::table
+            .select(studio_usage::UsageRecord::as_select())
+            .order(usage_records::created_at.asc())
+            .load(conn)
+            .await)
+        .unwrap();
+        if records.len() >= count || std::time::Instant::now() > deadline {
+            return records;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }

@@ -17,7 +17,7 @@ pub fn catalog(up: &str, refused: &str) -> String {
     let model = |id: &str, upstream_model: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\
-             [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"{upstream_model}\"\ntimeoutSecs = 2\n\n"
+             [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"{upstream_model}\"\nfirstTokenTimeoutSecs = 2\n\n"
         )
     };
     let mut text = String::new();
@@ -30,6 +30,34 @@ pub fn catalog(up: &str, refused: &str) -> String {
     text += &model("cuts", "dev-chat:tokens=10,cut=3");
     text += &model("malformed", "dev-chat:tokens=10,malformed=2");
     text += &model("slow", "dev-chat:tokens=400,delay=20");
+    text += &model("multiline", "dev-chat:tokens=6,multiline=true");
+    text += &model("no-done", "dev-chat:tokens=6,nodone=true");
+    let timed = |id: &str, upstream_model: &str, timeouts: &str| {
+        format!(
+            "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\
+             [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"{upstream_model}\"\n{timeouts}\n\n"
+        )
+    };
+    text += &timed(
+        "slow-reply",
+        "dev-chat:stall=30000",
+        "firstTokenTimeoutSecs = 60",
+    );
+    text += &timed(
+        "silent-at-once",
+        "dev-chat:tokens=6,silence=0",
+        "firstTokenTimeoutSecs = 1",
+    );
+    text += &timed(
+        "silent-midway",
+        "dev-chat:tokens=6,silence=3",
+        "idleTimeoutSecs = 1",
+    );
+    text += &timed(
+        "too-long",
+        "dev-chat:tokens=400,delay=20",
+        "timeoutSecs = 1",
+    );
     text += &format!(
         "[[models]]\nid = \"refused\"\ntype = \"chat\"\n[[models.upstreams]]\nbaseUrl = \"{refused}\"\n\n\
          [[models]]\nid = \"retry-refused\"\ntype = \"chat\"\n\

@@ -30,11 +30,24 @@ pub enum ChatError {
     /// No upstream could be reached or all answered 5xx.
     #[error("{0}")]
     BadGateway(String),
-    #[error("the model did not start answering within {0} seconds")]
-    Timeout(u64),
+    /// The upstream took longer than one of its timeouts; the message says which.
+    #[error("{0}")]
+    Timeout(String),
 }
 
 impl ChatError {
+    /// The HTTP status this error answers with, and records in usage: the one place it is
+    /// decided.
+    pub fn status(&self) -> u16 {
+        match self {
+            ChatError::InvalidRequest { .. } => 400,
+            ChatError::ModelNotFound(_) => 404,
+            ChatError::Upstream { status, .. } => *status,
+            ChatError::BadGateway(_) => 502,
+            ChatError::Timeout(_) => 504,
+        }
+    }
+
     pub(crate) fn invalid(param: &str, message: impl Into<String>) -> Self {
         ChatError::InvalidRequest {
             param: Some(param.to_owned()),

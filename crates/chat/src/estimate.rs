@@ -1,84 +1,110 @@
-//! Token estimates for upstreams that report no usage.
+//! Token estimates for upstreams that report no usage, with a real BPE tokenizer: OpenAI's
+//! `o200k_base` (embedded in the binary by tiktoken-rs; nothing is downloaded). Models of other
+//! families tokenize differently, so records it produces are marked `estimated`.
 //!
-//! The heuristic (documented in the README): one token per 4 characters of text, rounded
-//! up, plus 4 tokens of framing per message for prompts. It matches OpenAI's own rule of
-//! thumb for English and errs high for code; records it produces are marked `estimated`.
+//! Only computed when the upstream reported nothing, and off the async workers (the caller
+//! runs it on the blocking pool). Prompts add OpenAI's framing of 4 tokens per message.
+
+use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
+use tiktoken_rs::CoreBPE;
 
-pub fn tokens_for_chars(chars: usize) -> i64 {
-    chars.div_ceil(4) as i64
+fn encoder() -> Option<&'static CoreBPE> {
+    static ENCODER: OnceLock<Option<CoreBPE>> = OnceLock::new();
+    ENCODER
+        .get_or_init(|| match tiktoken_rs::o200k_base() {
+            Ok(bpe) => Some(bpe),
+            Err(error) => {
+                tracing::error!(%error, "the o200k_base tokenizer cannot be built; estimating from characters");
+                None
+            }
+        })
+        .as_ref()
 }
 
-/// Characters of text in a message `content`: a string, or an array of parts with `text`.
-pub fn content_chars(content: Option<&RawValue>) -> usize {
-    let Some(raw) = content else { return 0 };
+/// Builds the tokenizer ahead of the first estimate (a blocking call: start-up only).
+pub fn warm_up() {
+    let _ = encoder();
+}
+
+/// Tokens of `text`; one per 4 characters if the tokenizer is unavailable.
+pub fn tokens(text: &str) -> i64 {
+    if text.is_empty() {
+        return 0;
+    }
+    match encoder() {
+        Some(bpe) => bpe.encode_ordinary(text).len() as i64,
+        None => text.chars().count().div_ceil(4) as i64,
+    }
+}
+
+/// The text of a message `content`: a string, or the `text` of an array of parts.
+fn push_content(out: &mut String, content: Option<&RawValue>) {
+    let Some(raw) = content else { return };
     if let Ok(text) = serde_json::from_str::<std::borrow::Cow<'_, str>>(raw.get()) {
-        return text.chars().count();
+        out.push_str(&text);
+        return;
     }
     #[derive(serde::Deserialize)]
     struct Part<'a> {
         #[serde(borrow)]
         text: Option<std::borrow::Cow<'a, str>>,
     }
-    serde_json::from_str::<Vec<Part<'_>>>(raw.get())
-        .map(|parts| {
-            parts
-                .iter()
-                .filter_map(|p| p.text.as_ref())
-                .map(|t| t.chars().count())
-                .sum()
-        })
-        .unwrap_or(0)
+    if let Ok(parts) = serde_json::from_str::<Vec<Part<'_>>>(raw.get()) {
+        for text in parts.iter().filter_map(|p| p.text.as_ref()) {
+            out.push_str(text);
+        }
+    }
 }
 
-/// The prompt estimate of a whole request body (only computed when the upstream reports no
-/// usage, so the hot path never pays for it).
+/// The prompt estimate of a whole request body: every message's text, tool calls and name.
 pub fn prompt_tokens_of_body(body: &[u8]) -> i64 {
     #[derive(serde::Deserialize)]
     struct Message<'a> {
         #[serde(borrow, default)]
         content: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        tool_calls: Option<&'a RawValue>,
     }
     #[derive(serde::Deserialize)]
     struct Request<'a> {
         #[serde(borrow, default)]
         messages: Vec<Message<'a>>,
+        #[serde(borrow, default)]
+        tools: Option<&'a RawValue>,
     }
-    serde_json::from_slice::<Request<'_>>(body)
-        .map(|r| prompt_tokens(r.messages.iter().map(|m| m.content)))
-        .unwrap_or(0)
-}
-
-pub fn prompt_tokens<'a>(contents: impl Iterator<Item = Option<&'a RawValue>>) -> i64 {
-    contents
-        .map(|c| tokens_for_chars(content_chars(c)) + 4)
-        .sum()
+    let Ok(request) = serde_json::from_slice::<Request<'_>>(body) else {
+        return 0;
+    };
+    let mut text = String::new();
+    for message in &request.messages {
+        push_content(&mut text, message.content);
+        if let Some(calls) = message.tool_calls {
+            text.push_str(calls.get());
+        }
+    }
+    if let Some(tools) = request.tools {
+        text.push_str(tools.get());
+    }
+    tokens(&text) + 4 * request.messages.len() as i64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(json: &str) -> Box<RawValue> {
-        RawValue::from_string(json.to_owned()).unwrap()
-    }
-
     #[test]
-    fn text_and_parts_are_counted() {
-        assert_eq!(content_chars(Some(&raw("\"hello world\""))), 11);
+    fn text_is_counted_with_the_bpe_tokenizer() {
+        // "hello world" is two tokens in o200k_base; characters ÷ 4 would say 3.
+        assert_eq!(tokens("hello world"), 2);
+        assert_eq!(tokens(""), 0);
+        let body = br#"{"messages":[{"role":"user","content":"hello world"},
+            {"role":"user","content":[{"type":"text","text":"hello world"},
+            {"type":"image_url","image_url":{"url":"x"}}]}]}"#;
         assert_eq!(
-            content_chars(Some(&raw(
-                r#"[{"type":"text","text":"abcd"},{"type":"image_url","image_url":{"url":"x"}}]"#
-            ))),
-            4
-        );
-        assert_eq!(content_chars(None), 0);
-        assert_eq!(tokens_for_chars(9), 3);
-        let a = raw("\"12345678\"");
-        assert_eq!(
-            prompt_tokens([Some(a.as_ref()), None].into_iter()),
-            2 + 4 + 4
+            prompt_tokens_of_body(body),
+            tokens("hello worldhello world") + 8
         );
     }
 }

@@ -8,9 +8,12 @@ mod proxy;
 mod relay;
 mod request;
 mod splice;
+mod sse;
 mod upstream;
 mod usage;
 
 pub use error::{ChatError, UpstreamErrorBody};
-pub use proxy::{Caller, ChatProxy, ChatReply, ChatSettings};
+pub use estimate::warm_up as warm_up_estimates;
+pub use proxy::{ChatProxy, ChatReply, ChatSettings};
 pub use relay::RelayStream;
+pub use studio_core::Caller;

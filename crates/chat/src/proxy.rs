@@ -3,29 +3,25 @@
 use std::{borrow::Cow, sync::Arc, time::Duration};
 
 use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use studio_core::Caller;
 use studio_models::{ModelCatalog, Upstream};
 use studio_usage::UsageWriter;
+use tokio::time::Instant;
 
 use crate::{
-    relay::RelayStream,
+    relay::{RelaySetup, RelayStream, ToolCallProbe, MAX_EVENT_BYTES},
     request::ChatRequest,
-    splice,
-    upstream::{self, UpstreamResponse},
+    splice, sse,
+    upstream::{self, Attempt, Clients, UpstreamResponse},
     usage::{Accounting, Usage},
     ChatError,
 };
 
 /// Upper bound of a non-streamed answer read from an upstream.
 const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
-
-/// Who is calling, for accounting.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: String,
-    pub api_key_id: Option<String>,
-}
 
 #[derive(Debug, Clone)]
 pub struct ChatSettings {
@@ -41,9 +37,9 @@ pub enum ChatReply {
     Stream(Box<RelayStream>),
 }
 
-/// Holds an `awc::Client`, which is not `Send`: build one per worker thread.
+/// Holds `awc::Client`s, which are not `Send`: build one proxy per worker thread.
 pub struct ChatProxy {
-    client: awc::Client,
+    clients: Clients,
     catalog: Arc<dyn ModelCatalog>,
     usage: UsageWriter,
     settings: ChatSettings,
@@ -69,17 +65,19 @@ struct ChoiceProbe<'a> {
 struct MessageProbe<'a> {
     #[serde(borrow, default)]
     content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_calls: Option<Vec<ToolCallProbe<'a>>>,
 }
 
 impl ChatProxy {
-    pub fn new(
-        client: awc::Client,
-        catalog: Arc<dyn ModelCatalog>,
-        usage: UsageWriter,
-        settings: ChatSettings,
-    ) -> Self {
+    pub fn new(catalog: Arc<dyn ModelCatalog>, usage: UsageWriter, settings: ChatSettings) -> Self {
+        let connect_timeouts = catalog
+            .models()
+            .iter()
+            .flat_map(|m| m.upstreams.iter().map(|u| u.connect_timeout))
+            .collect::<Vec<_>>();
         Self {
-            client,
+            clients: Clients::new(connect_timeouts.into_iter()),
             catalog,
             usage,
             settings,
@@ -87,6 +85,7 @@ impl ChatProxy {
     }
 
     pub async fn complete(&self, caller: &Caller, body: Bytes) -> Result<ChatReply, ChatError> {
+        let started = Instant::now();
         let request = ChatRequest::parse(body, self.catalog.as_ref())?;
         let mut accounting = Accounting::new(
             &self.usage,
@@ -96,72 +95,102 @@ impl ChatProxy {
             request.body.clone(),
         );
         let mut last_error = None;
-        // Before the first byte reaches the client, connection errors and 5xx move on to the
-        // next upstream; anything else is the answer.
+        // Until the first byte reaches the client, connection errors, 5xx and silence move on
+        // to the next upstream; anything else is the answer.
         for upstream in upstream::attempt_order(&request.model.upstreams) {
             accounting.upstream(&upstream.base_url);
             let body = request.upstream_body(&upstream.model);
-            let mut response =
-                match upstream::send(&self.client, upstream, body, request.stream).await {
-                    Ok(response) => response,
-                    Err((true, error)) => {
-                        last_error = Some(error);
-                        continue;
-                    }
-                    Err((false, error)) => return Err(failed(accounting, error)),
-                };
-            if !response.status().is_success() {
-                match upstream::refusal(&mut response, upstream.timeout).await {
-                    (true, error) => {
-                        last_error = Some(error);
-                        continue;
-                    }
-                    (false, error) => return Err(failed(accounting, error)),
+            let head_deadline = started + upstream.first_token_timeout.min(upstream.timeout);
+            let attempt = self
+                .attempt(upstream, body, request.stream, head_deadline)
+                .await;
+            let (response, first) = match attempt {
+                Ok(answer) => answer,
+                Err(Attempt::Retry(error)) => {
+                    last_error = Some(error);
+                    continue;
                 }
-            }
+                Err(Attempt::Fail(error)) => return Err(failed(accounting, error)),
+            };
             if request.stream {
-                return Ok(ChatReply::Stream(Box::new(RelayStream::new(
-                    response,
-                    &request.model.id,
-                    request.client_wants_usage,
-                    accounting,
-                    self.settings.keep_alive,
-                ))));
+                let setup = RelaySetup {
+                    public_model: &request.model.id,
+                    client_wants_usage: request.client_wants_usage,
+                    keep_alive_every: self.settings.keep_alive,
+                    upstream,
+                    started,
+                };
+                let relay = RelayStream::new(response, first, accounting, setup);
+                return Ok(ChatReply::Stream(Box::new(relay)));
             }
             accounting.first_byte();
-            return read_reply(response, upstream, &request, accounting).await;
+            let deadline = started + upstream.timeout;
+            return read_reply(response, deadline, upstream, &request, accounting).await;
         }
         let error =
             last_error.unwrap_or_else(|| ChatError::BadGateway("the model has no upstream".into()));
         Err(failed(accounting, error))
     }
+
+    /// One upstream: its response head and, for a stream, its first event (so a server that
+    /// answers the head and then nothing is still retried elsewhere).
+    async fn attempt(
+        &self,
+        upstream: &Upstream,
+        body: Bytes,
+        stream: bool,
+        head_deadline: Instant,
+    ) -> Result<(UpstreamResponse, BytesMut), Attempt> {
+        let mut response =
+            upstream::send(&self.clients, upstream, body, stream, head_deadline).await?;
+        if !response.status().is_success() {
+            return Err(upstream::refusal(&mut response, upstream.first_token_timeout).await);
+        }
+        let mut first = BytesMut::new();
+        if !stream {
+            return Ok((response, first));
+        }
+        let broken = || {
+            Attempt::Retry(ChatError::BadGateway(
+                "the model's server broke off the stream".into(),
+            ))
+        };
+        while sse::event_end(&first).is_none() {
+            match tokio::time::timeout_at(head_deadline, response.next()).await {
+                Err(_) => {
+                    return Err(Attempt::Retry(ChatError::Timeout(format!(
+                        "the model did not start answering within {} seconds",
+                        upstream.first_token_timeout.min(upstream.timeout).as_secs()
+                    ))))
+                }
+                Ok(Some(Ok(chunk))) => first.extend_from_slice(&chunk),
+                // Ended before one event: the relay decides what a last unterminated event is.
+                Ok(None) if !first.is_empty() => break,
+                Ok(None) | Ok(Some(Err(_))) => return Err(broken()),
+            }
+            if first.len() > MAX_EVENT_BYTES {
+                return Err(broken());
+            }
+        }
+        Ok((response, first))
+    }
 }
 
 fn failed(mut accounting: Accounting, error: ChatError) -> ChatError {
-    accounting.failed(status_of(&error));
+    accounting.failed(error.status());
     error
-}
-
-pub(crate) fn status_of(error: &ChatError) -> u16 {
-    match error {
-        ChatError::InvalidRequest { .. } => 400,
-        ChatError::ModelNotFound(_) => 404,
-        ChatError::Upstream { status, .. } => *status,
-        ChatError::BadGateway(_) => 502,
-        ChatError::Timeout(_) => 504,
-    }
 }
 
 async fn read_reply(
     mut response: UpstreamResponse,
+    deadline: Instant,
     upstream: &Upstream,
     request: &ChatRequest,
     mut accounting: Accounting,
 ) -> Result<ChatReply, ChatError> {
     let status = response.status().as_u16();
-    let body = match tokio::time::timeout(upstream.timeout, response.body().limit(MAX_REPLY_BYTES))
-        .await
-    {
+    let read = response.body().limit(MAX_REPLY_BYTES);
+    let body = match tokio::time::timeout_at(deadline, read).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {
             tracing::warn!(%error, "reading the upstream reply failed");
@@ -173,7 +202,10 @@ async fn read_reply(
         Err(_) => {
             return Err(failed(
                 accounting,
-                ChatError::Timeout(upstream.timeout.as_secs()),
+                ChatError::Timeout(format!(
+                    "the model did not finish within {} seconds",
+                    upstream.timeout.as_secs()
+                )),
             ))
         }
     };
@@ -183,16 +215,27 @@ async fn read_reply(
             ChatError::BadGateway("the model's server sent a malformed reply".into()),
         ));
     };
-    if let Some(usage) = probe.usage {
-        accounting.reported(usage);
+    match probe.usage {
+        Some(usage) => accounting.reported(usage),
+        // Only then is the text needed, for an estimate.
+        None => {
+            for message in probe.choices.iter().filter_map(|c| c.message.as_ref()) {
+                if let Some(text) = &message.content {
+                    accounting.completion_text(text);
+                }
+                for function in message
+                    .tool_calls
+                    .iter()
+                    .flatten()
+                    .filter_map(|c| c.function.as_ref())
+                {
+                    for text in [&function.name, &function.arguments].into_iter().flatten() {
+                        accounting.completion_text(text);
+                    }
+                }
+            }
+        }
     }
-    let chars = probe
-        .choices
-        .iter()
-        .filter_map(|c| c.message.as_ref()?.content.as_ref())
-        .map(|text| text.chars().count())
-        .sum();
-    accounting.completion_text(chars);
     let body = probe
         .model
         .and_then(|model| splice::replace(&body, model, &splice::json_string(&request.model.id)))

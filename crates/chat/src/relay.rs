@@ -2,6 +2,10 @@
 //! complete, with the public model id, dropping the usage chunk the client did not ask for.
 //! Pull-based (the client's body pulls the upstream), so backpressure and cancellation come
 //! for free: dropping this stream drops the upstream request.
+//!
+//! Bounded in time: the first content (or tool call) must come within the upstream's
+//! first-token timeout, no silence may outlast its idle timeout, and the whole stream its
+//! timeout; past any of them the client gets an OpenAI-shaped error event and the stream ends.
 
 use std::{
     borrow::Cow,
@@ -12,22 +16,24 @@ use std::{
     time::Duration,
 };
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use studio_models::Upstream;
 use tokio::time::{Instant, Sleep};
 
 use crate::{
     splice,
+    sse::{self, event_end},
     upstream::UpstreamResponse,
     usage::{Accounting, Usage},
 };
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
-const DONE: &[u8] = b"data: [DONE]\n\n";
+const DONE: &[u8] = b"[DONE]";
 /// An upstream that sends an event bigger than this is not speaking SSE.
-const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct ChunkProbe<'a> {
@@ -45,12 +51,58 @@ struct ChunkProbe<'a> {
 struct ChoiceProbe<'a> {
     #[serde(borrow, default)]
     delta: Option<DeltaProbe<'a>>,
+    #[serde(borrow, default)]
+    finish_reason: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct DeltaProbe<'a> {
+pub(crate) struct DeltaProbe<'a> {
     #[serde(borrow, default)]
-    content: Option<Cow<'a, str>>,
+    pub content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub tool_calls: Option<Vec<ToolCallProbe<'a>>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ToolCallProbe<'a> {
+    #[serde(borrow, default)]
+    pub function: Option<FunctionProbe<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FunctionProbe<'a> {
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub arguments: Option<Cow<'a, str>>,
+}
+
+/// When a stream must have produced what, counted from the start of the request.
+struct Deadlines {
+    started: Instant,
+    first_token: Duration,
+    idle: Duration,
+    total: Duration,
+    got_first_token: bool,
+    last_event: Instant,
+}
+
+impl Deadlines {
+    fn next(&self) -> (Instant, &'static str, Duration) {
+        let mut next = (self.started + self.total, "finish", self.total);
+        let idle = (self.last_event + self.idle, "send anything", self.idle);
+        if idle.0 < next.0 {
+            next = idle;
+        }
+        if !self.got_first_token && self.started + self.first_token < next.0 {
+            next = (
+                self.started + self.first_token,
+                "start answering",
+                self.first_token,
+            );
+        }
+        next
+    }
 }
 
 pub struct RelayStream {
@@ -61,55 +113,98 @@ pub struct RelayStream {
     accounting: Accounting,
     keep_alive: Pin<Box<Sleep>>,
     keep_alive_every: Duration,
+    deadlines: Deadlines,
+    timeout: Pin<Box<Sleep>>,
+    /// A choice ended (`finish_reason`): an upstream that then closes without `[DONE]` has
+    /// still answered completely.
+    saw_finish: bool,
     finished: bool,
 }
 
+/// What the relay needs besides the upstream's response.
+pub(crate) struct RelaySetup<'a> {
+    pub public_model: &'a str,
+    pub client_wants_usage: bool,
+    pub keep_alive_every: Duration,
+    pub upstream: &'a Upstream,
+    pub started: Instant,
+}
+
 impl RelayStream {
+    /// `buffer` holds what the proxy already read (the first event).
     pub(crate) fn new(
         upstream: UpstreamResponse,
-        public_model: &str,
-        client_wants_usage: bool,
+        buffer: BytesMut,
         accounting: Accounting,
-        keep_alive_every: Duration,
+        setup: RelaySetup<'_>,
     ) -> Self {
+        let now = Instant::now();
+        let deadlines = Deadlines {
+            started: setup.started,
+            first_token: setup.upstream.first_token_timeout,
+            idle: setup.upstream.idle_timeout,
+            total: setup.upstream.timeout,
+            got_first_token: false,
+            last_event: now,
+        };
+        let timeout = Box::pin(tokio::time::sleep_until(deadlines.next().0));
         Self {
             upstream,
-            buffer: BytesMut::with_capacity(8 * 1024),
-            public_model: splice::json_string(public_model),
-            client_wants_usage,
+            buffer,
+            public_model: splice::json_string(setup.public_model),
+            client_wants_usage: setup.client_wants_usage,
             accounting,
-            keep_alive: Box::pin(tokio::time::sleep(keep_alive_every)),
-            keep_alive_every,
+            keep_alive: Box::pin(tokio::time::sleep(setup.keep_alive_every)),
+            keep_alive_every: setup.keep_alive_every,
+            deadlines,
+            timeout,
+            saw_finish: false,
             finished: false,
         }
     }
 
     /// Ends the stream with an OpenAI-shaped error event: never a silent truncation.
-    fn fail(&mut self, message: &str) -> Bytes {
+    fn fail(&mut self, status: u16, code: &str, message: &str) -> Bytes {
         tracing::warn!(reason = message, "upstream stream failed");
         self.finished = true;
-        self.accounting.finish(502);
+        self.accounting.finish(status);
         let body = serde_json::json!({
-            "error": { "message": message, "type": "server_error", "param": null, "code": "upstream_error" }
+            "error": { "message": message, "type": "server_error", "param": null, "code": code }
         });
-        frame(serde_json::to_vec(&body).unwrap_or_default().as_slice())
+        sse::frame(
+            None,
+            serde_json::to_vec(&body).unwrap_or_default().as_slice(),
+        )
+    }
+
+    fn done(&mut self, fields: Option<&Bytes>) -> Bytes {
+        self.finished = true;
+        self.accounting.finish(200);
+        sse::frame(fields, DONE)
     }
 
     /// One complete event in, at most one frame out (`None`: nothing to forward).
     fn process(&mut self, event: Bytes) -> Option<Bytes> {
-        let data = data_of(&event)?;
-        if data.as_ref() == b"[DONE]" {
-            self.finished = true;
-            self.accounting.finish(200);
-            return Some(Bytes::from_static(DONE));
+        self.deadlines.last_event = Instant::now();
+        let sse::Event { data, fields } = sse::parse(&event);
+        let Some(data) = data else {
+            // `retry:` or `id:` alone still mean something to the client; comments do not.
+            return fields.map(|f| [&f[..], b"\n"].concat().into());
+        };
+        if data.as_ref() == DONE {
+            return Some(self.done(fields.as_ref()));
         }
         let Ok(probe) = serde_json::from_slice::<ChunkProbe<'_>>(&data) else {
-            return Some(self.fail("the model's server sent a malformed event"));
+            return Some(self.fail(
+                502,
+                "upstream_error",
+                "the model's server sent a malformed event",
+            ));
         };
         if probe.error.is_some() {
             self.finished = true;
             self.accounting.finish(502);
-            return Some(frame(&data));
+            return Some(sse::frame(fields.as_ref(), &data));
         }
         let choices = probe.choices.as_deref().unwrap_or_default();
         if let Some(usage) = probe.usage {
@@ -118,63 +213,26 @@ impl RelayStream {
                 return None;
             }
         }
-        let chars: usize = choices
-            .iter()
-            .filter_map(|c| c.delta.as_ref()?.content.as_ref())
-            .map(|text| text.chars().count())
-            .sum();
-        if chars > 0 {
-            self.accounting.first_byte();
-            self.accounting.completion_text(chars);
+        for choice in choices {
+            self.saw_finish |= choice.finish_reason.is_some_and(|r| r.get() != "null");
+            if let Some(delta) = &choice.delta {
+                if self.accounting.delta(delta) {
+                    self.deadlines.got_first_token = true;
+                }
+            }
         }
         let payload = probe
             .model
             .and_then(|model| splice::replace(&data, model, &self.public_model))
             .map_or(data.clone(), BytesMut::freeze);
-        Some(frame(&payload))
+        Some(sse::frame(fields.as_ref(), &payload))
     }
-}
 
-fn frame(payload: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(payload.len() + 8);
-    out.put_slice(b"data: ");
-    out.put_slice(payload);
-    out.put_slice(b"\n\n");
-    out.freeze()
-}
-
-/// The end of the first complete event in `buffer` and the length of its blank-line delimiter.
-fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
-    let mut from = 0;
-    while let Some(offset) = buffer[from..].iter().position(|&b| b == b'\n') {
-        let i = from + offset;
-        match buffer.get(i + 1..) {
-            Some([b'\n', ..]) => return Some((i, 2)),
-            Some([b'\r', b'\n', ..]) => return Some((i, 3)),
-            _ => from = i + 1,
-        }
-    }
-    None
-}
-
-/// The event's data (its `data:` lines joined), or `None` for comments and data-less events.
-fn data_of(event: &Bytes) -> Option<Bytes> {
-    let mut lines = event
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter_map(|line| line.strip_prefix(b"data:"))
-        .map(|data| data.strip_prefix(b" ").unwrap_or(data));
-    let first = lines.next()?;
-    match lines.next() {
-        None => Some(event.slice_ref(first)),
-        Some(second) => {
-            let mut joined = BytesMut::from(first);
-            for line in std::iter::once(second).chain(lines) {
-                joined.put_u8(b'\n');
-                joined.put_slice(line);
-            }
-            Some(joined.freeze())
-        }
+    fn reset_timers(&mut self) {
+        let next = Instant::now() + self.keep_alive_every;
+        self.keep_alive.as_mut().reset(next);
+        let deadline = self.deadlines.next().0;
+        self.timeout.as_mut().reset(deadline);
     }
 }
 
@@ -189,37 +247,56 @@ impl Stream for RelayStream {
             }
             if let Some((end, delimiter)) = event_end(&this.buffer) {
                 let event = this.buffer.split_to(end + delimiter).freeze().slice(..end);
-                if let Some(out) = this.process(event) {
-                    let next = Instant::now() + this.keep_alive_every;
-                    this.keep_alive.as_mut().reset(next);
+                let out = this.process(event);
+                this.reset_timers();
+                if let Some(out) = out {
                     return Poll::Ready(Some(Ok(out)));
                 }
                 continue;
             }
             if this.buffer.len() > MAX_EVENT_BYTES {
-                return Poll::Ready(Some(Ok(
-                    this.fail("the model's server sent an oversized event")
-                )));
+                return Poll::Ready(Some(Ok(this.fail(
+                    502,
+                    "upstream_error",
+                    "the model's server sent an oversized event",
+                ))));
             }
             match Pin::new(&mut this.upstream).poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => this.buffer.extend_from_slice(&chunk),
                 Poll::Ready(Some(Err(error))) => {
                     tracing::warn!(%error, "upstream stream broke");
-                    return Poll::Ready(Some(Ok(
-                        this.fail("the model's server closed the stream unexpectedly")
-                    )));
+                    return Poll::Ready(Some(Ok(this.fail(
+                        502,
+                        "upstream_error",
+                        "the model's server closed the stream unexpectedly",
+                    ))));
                 }
                 Poll::Ready(None) => {
                     if !this.buffer.is_empty() {
-                        // A last event without its blank line: accept it, then insist on [DONE].
+                        // A last event without its blank line: accept it.
                         this.buffer.extend_from_slice(b"\n\n");
                         continue;
                     }
-                    return Poll::Ready(Some(Ok(
-                        this.fail("the model's server ended the stream unexpectedly")
-                    )));
+                    // Ended cleanly after the answer but without `[DONE]`: OpenAI clients
+                    // wait for it, so it is added.
+                    if this.saw_finish {
+                        return Poll::Ready(Some(Ok(this.done(None))));
+                    }
+                    return Poll::Ready(Some(Ok(this.fail(
+                        502,
+                        "upstream_error",
+                        "the model's server ended the stream unexpectedly",
+                    ))));
                 }
                 Poll::Pending => {
+                    if this.timeout.as_mut().poll(cx).is_ready() {
+                        let (_, what, limit) = this.deadlines.next();
+                        let message = format!(
+                            "the model did not {what} within {} seconds",
+                            limit.as_secs()
+                        );
+                        return Poll::Ready(Some(Ok(this.fail(504, "upstream_timeout", &message))));
+                    }
                     if this.keep_alive.as_mut().poll(cx).is_ready() {
                         let next = Instant::now() + this.keep_alive_every;
                         this.keep_alive.as_mut().reset(next);
@@ -229,30 +306,5 @@ impl Stream for RelayStream {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_end_at_a_blank_line_in_either_line_ending() {
-        assert_eq!(event_end(b"data: a\n\ndata: b"), Some((7, 2)));
-        assert_eq!(event_end(b"data: a\r\n\r\n"), Some((8, 3)));
-        assert_eq!(event_end(b"data: a\n"), None);
-    }
-
-    #[test]
-    fn data_lines_are_joined_and_comments_ignored() {
-        assert_eq!(
-            data_of(&Bytes::from_static(b"data: {\"a\":1}")).unwrap(),
-            &b"{\"a\":1}"[..]
-        );
-        assert_eq!(
-            data_of(&Bytes::from_static(b"event: x\ndata:1\ndata: 2")).unwrap(),
-            &b"1\n2"[..]
-        );
-        assert!(data_of(&Bytes::from_static(b": ping")).is_none());
     }
 }

@@ -88,10 +88,11 @@ impl ChatRequest {
             .map(|raw| span(&body, raw))
             .unwrap_or_default();
         let stream_options = stream.then(|| {
-            let client = fields
-                .get(&key("stream_options"))
-                .filter(|raw| raw.get() != "null");
+            // `"stream_options": null` is absent, but its bytes are still replaced (appending a
+            // second key would send the upstream a duplicate it may refuse).
+            let client = fields.get(&key("stream_options"));
             let mut merged: serde_json::Map<String, serde_json::Value> = client
+                .filter(|raw| raw.get() != "null")
                 .and_then(|raw| serde_json::from_str(raw.get()).ok())
                 .unwrap_or_default();
             merged.insert("include_usage".into(), true.into());

@@ -1,11 +1,12 @@
 //! Choosing and calling upstreams: weighted order, bounded retries before the first byte,
-//! and the classification of what went wrong.
+//! per-upstream timeouts, and the classification of what went wrong.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use awc::{error::SendRequestError, http::StatusCode, ClientResponse};
 use bytes::Bytes;
 use studio_models::Upstream;
+use tokio::time::Instant;
 
 use crate::{error::UpstreamErrorBody, ChatError};
 
@@ -38,16 +39,65 @@ pub fn attempt_order(upstreams: &[Upstream]) -> Vec<&Upstream> {
 /// An upstream's answer (head received, body not yet read).
 pub type UpstreamResponse = ClientResponse;
 
-/// Sends the request; the timeout covers everything up to the response head (first byte).
-/// On failure, says whether another upstream should be tried (connection errors).
+/// What one failed attempt means for the request.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Nothing reached the client and another upstream may do better (unreachable, 5xx,
+    /// too slow to answer).
+    Retry(ChatError),
+    /// The answer to pass on (a 4xx is the request's own fault; another upstream would agree).
+    Fail(ChatError),
+}
+
+/// One HTTP client per connect timeout: the timeout belongs to the connector, and upstreams
+/// sharing a timeout share a connection pool. `awc::Client` is not `Send`: one set per worker.
+pub struct Clients {
+    clients: HashMap<Duration, awc::Client>,
+    /// For an upstream the catalog did not list at start-up (none today).
+    fallback: awc::Client,
+}
+
+impl Clients {
+    pub fn new(connect_timeouts: impl Iterator<Item = Duration>) -> Self {
+        let mut clients = HashMap::new();
+        for connect in connect_timeouts {
+            clients.entry(connect).or_insert_with(|| client(connect));
+        }
+        Self {
+            clients,
+            fallback: client(Duration::from_secs(10)),
+        }
+    }
+
+    fn get(&self, connect: Duration) -> &awc::Client {
+        self.clients.get(&connect).unwrap_or(&self.fallback)
+    }
+}
+
+fn client(connect: Duration) -> awc::Client {
+    let connector = awc::Connector::new()
+        .timeout(connect)
+        .limit(16_384)
+        .conn_keep_alive(Duration::from_secs(60));
+    awc::Client::builder()
+        .disable_redirects()
+        .disable_timeout()
+        .connector(connector)
+        .finish()
+}
+
+/// Sends the request and waits for the response head until `head_deadline` (the upstream's
+/// first-token and whole-request timeouts, counted from the start of the request).
 pub async fn send(
-    client: &awc::Client,
+    clients: &Clients,
     upstream: &Upstream,
     body: Bytes,
     stream: bool,
-) -> Result<UpstreamResponse, (bool, ChatError)> {
+    head_deadline: Instant,
+) -> Result<UpstreamResponse, Attempt> {
     let url = format!("{}/chat/completions", upstream.base_url);
-    let mut request = client
+    let mut request = clients
+        .get(upstream.connect_timeout)
         .post(url)
         .insert_header(("content-type", "application/json"))
         .insert_header((
@@ -61,24 +111,27 @@ pub async fn send(
     if let Some(key) = &upstream.api_key {
         request = request.bearer_auth(key);
     }
-    let secs = upstream.timeout.as_secs();
-    match tokio::time::timeout(upstream.timeout, request.send_body(body)).await {
-        Err(_) => Err((false, ChatError::Timeout(secs))),
-        Ok(Err(SendRequestError::Timeout)) => Err((false, ChatError::Timeout(secs))),
+    let too_slow = || {
+        tracing::warn!(upstream = %upstream.base_url, "upstream did not answer in time");
+        Attempt::Retry(ChatError::Timeout(format!(
+            "the model did not start answering within {} seconds",
+            upstream.first_token_timeout.min(upstream.timeout).as_secs()
+        )))
+    };
+    match tokio::time::timeout_at(head_deadline, request.send_body(body)).await {
+        Err(_) | Ok(Err(SendRequestError::Timeout)) => Err(too_slow()),
         Ok(Err(error)) => {
             tracing::warn!(upstream = %upstream.base_url, %error, "upstream unreachable");
-            Err((
-                true,
-                ChatError::BadGateway("the model's server could not be reached".into()),
-            ))
+            Err(Attempt::Retry(ChatError::BadGateway(
+                "the model's server could not be reached".into(),
+            )))
         }
         Ok(Ok(response)) => Ok(response),
     }
 }
 
 /// Turns a non-2xx upstream answer into the error to pass on, reading its body (bounded).
-/// Returns whether another upstream should be tried (5xx).
-pub async fn refusal(response: &mut UpstreamResponse, timeout: Duration) -> (bool, ChatError) {
+pub async fn refusal(response: &mut UpstreamResponse, timeout: Duration) -> Attempt {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -92,10 +145,10 @@ pub async fn refusal(response: &mut UpstreamResponse, timeout: Duration) -> (boo
         .unwrap_or_default();
     if status.is_server_error() {
         tracing::warn!(%status, body = %String::from_utf8_lossy(&body), "upstream server error");
-        return (
-            true,
-            ChatError::BadGateway(format!("the model's server failed ({})", status.as_u16())),
-        );
+        return Attempt::Retry(ChatError::BadGateway(format!(
+            "the model's server failed ({})",
+            status.as_u16()
+        )));
     }
     #[derive(serde::Deserialize)]
     struct Envelope {
@@ -117,14 +170,11 @@ pub async fn refusal(response: &mut UpstreamResponse, timeout: Duration) -> (boo
     } else {
         502
     };
-    (
-        false,
-        ChatError::Upstream {
-            status,
-            error,
-            retry_after,
-        },
-    )
+    Attempt::Fail(ChatError::Upstream {
+        status,
+        error,
+        retry_after,
+    })
 }
 
 #[cfg(test)]
@@ -138,6 +188,9 @@ mod tests {
             model: name.into(),
             weight,
             timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(1),
+            first_token_timeout: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(1),
         }
     }
 

@@ -8,10 +8,13 @@ use serde::Deserialize;
 use studio_core::{ids::new_id, time::now};
 use studio_usage::{UsageRecord, UsageWriter};
 
-use crate::{estimate, proxy::Caller};
+use crate::{estimate, relay::DeltaProbe};
+use studio_core::Caller;
 
 /// The status recorded for requests whose client went away (nginx's convention).
 const CLIENT_CLOSED: i32 = 499;
+/// Completion text kept for an estimate; a longer answer is counted by characters past it.
+const MAX_KEPT_TEXT: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub struct Usage {
@@ -26,7 +29,10 @@ pub struct Accounting {
     started: Instant,
     /// The request body, for a prompt estimate if the upstream reports no usage.
     request_body: bytes::Bytes,
-    completion_chars: usize,
+    /// What the upstream produced (content, tool-call names and arguments), kept only for an
+    /// estimate in case it reports no usage; beyond the cap only characters are counted.
+    completion_text: String,
+    overflow_chars: usize,
     reported: Option<Usage>,
     ttft: Option<Duration>,
 }
@@ -61,7 +67,8 @@ impl Accounting {
             },
             started: Instant::now(),
             request_body,
-            completion_chars: 0,
+            completion_text: String::new(),
+            overflow_chars: 0,
             reported: None,
             ttft: None,
         }
@@ -77,8 +84,35 @@ impl Accounting {
         }
     }
 
-    pub fn completion_text(&mut self, chars: usize) {
-        self.completion_chars += chars;
+    pub fn completion_text(&mut self, text: &str) {
+        if self.completion_text.len() + text.len() <= MAX_KEPT_TEXT {
+            self.completion_text.push_str(text);
+        } else {
+            self.overflow_chars += text.chars().count();
+        }
+    }
+
+    /// Accounts one streamed delta; true when it carried content or a tool call (the first
+    /// such delta is the time to first token).
+    pub(crate) fn delta(&mut self, delta: &DeltaProbe<'_>) -> bool {
+        let mut produced = false;
+        if let Some(text) = delta.content.as_deref().filter(|t| !t.is_empty()) {
+            self.completion_text(text);
+            produced = true;
+        }
+        for call in delta.tool_calls.iter().flatten() {
+            produced = true;
+            let Some(function) = &call.function else {
+                continue;
+            };
+            for text in [&function.name, &function.arguments].into_iter().flatten() {
+                self.completion_text(text);
+            }
+        }
+        if produced {
+            self.first_byte();
+        }
+        produced
     }
 
     pub fn reported(&mut self, usage: Usage) {
@@ -105,31 +139,69 @@ impl Accounting {
             return;
         };
         let mut record = self.record.clone();
-        let estimated_completion = estimate::tokens_for_chars(self.completion_chars);
-        match self.reported {
-            Some(usage) if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() => {
-                record.prompt_tokens = usage
-                    .prompt_tokens
-                    .unwrap_or_else(|| estimate::prompt_tokens_of_body(&self.request_body));
-                record.completion_tokens = usage.completion_tokens.unwrap_or(estimated_completion);
-                record.total_tokens = usage
-                    .total_tokens
-                    .unwrap_or(record.prompt_tokens + record.completion_tokens);
-            }
-            // Nothing produced and no upstream reached: nothing was used.
-            _ if record.upstream.is_none() => {}
-            _ => {
-                record.prompt_tokens = estimate::prompt_tokens_of_body(&self.request_body);
-                record.completion_tokens = estimated_completion;
-                record.total_tokens = record.prompt_tokens + record.completion_tokens;
-                record.estimated = true;
-            }
-        }
         record.ttft_ms = self.ttft.map(|d| d.as_millis() as i64);
         record.latency_ms = self.started.elapsed().as_millis() as i64;
         record.status = status;
         record.cancelled = cancelled;
-        writer.record(record);
+        let reported = self
+            .reported
+            .filter(|u| u.prompt_tokens.is_some() || u.completion_tokens.is_some());
+        if reported.is_none() && record.upstream.is_none() {
+            // Nothing produced and no upstream reached: nothing was used.
+            return writer.record(record);
+        }
+        if let Some(usage) =
+            reported.filter(|u| u.prompt_tokens.is_some() && u.completion_tokens.is_some())
+        {
+            // The common case: the upstream counted, nothing to estimate.
+            record.prompt_tokens = usage.prompt_tokens.unwrap_or_default();
+            record.completion_tokens = usage.completion_tokens.unwrap_or_default();
+            record.total_tokens = usage
+                .total_tokens
+                .unwrap_or(record.prompt_tokens + record.completion_tokens);
+            return writer.record(record);
+        }
+        let estimate = Estimate {
+            body: std::mem::take(&mut self.request_body),
+            text: std::mem::take(&mut self.completion_text),
+            overflow_chars: self.overflow_chars,
+            reported,
+        };
+        // Tokenizing long texts takes milliseconds: not on an async worker.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn_blocking(move || writer.record(estimate.apply(record)));
+            }
+            Err(_) => writer.record(estimate.apply(record)),
+        }
+    }
+}
+
+/// What an estimate needs, moved to the blocking pool.
+struct Estimate {
+    body: bytes::Bytes,
+    text: String,
+    overflow_chars: usize,
+    reported: Option<Usage>,
+}
+
+impl Estimate {
+    fn apply(self, mut record: UsageRecord) -> UsageRecord {
+        let completion = || estimate::tokens(&self.text) + self.overflow_chars.div_ceil(4) as i64;
+        let prompt = || estimate::prompt_tokens_of_body(&self.body);
+        match self.reported {
+            Some(usage) => {
+                record.prompt_tokens = usage.prompt_tokens.unwrap_or_else(prompt);
+                record.completion_tokens = usage.completion_tokens.unwrap_or_else(completion);
+            }
+            None => {
+                record.prompt_tokens = prompt();
+                record.completion_tokens = completion();
+            }
+        }
+        record.total_tokens = record.prompt_tokens + record.completion_tokens;
+        record.estimated = true;
+        record
     }
 }
 

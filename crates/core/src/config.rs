@@ -71,6 +71,12 @@ pub struct Config {
     pub last_used_flush_secs: u64,
     pub sse_keep_alive_secs: u64,
     pub usage_flush_ms: u64,
+    /// Usage records held in memory between flushes.
+    pub usage_queue_size: usize,
+    /// Files Studio keeps besides the database (the usage journal and dead letters).
+    pub data_dir: PathBuf,
+    pub usage_journal: PathBuf,
+    pub usage_dead_letter: PathBuf,
     pub oauth_providers: Vec<OAuthProviderConfig>,
     /// The gateway's public base URL (OAuth callbacks); when unset, taken from the request.
     pub public_url: Option<String>,
@@ -154,16 +160,34 @@ impl Config {
                 "1000",
                 "not a number of milliseconds",
             ),
+            usage_queue_size: vars.parsed(
+                "STUDIO_USAGE_QUEUE_SIZE",
+                "65536",
+                "not a number of records",
+            ),
+            data_dir: PathBuf::from(vars.text("STUDIO_DATA_DIR", "./data")),
+            usage_journal: PathBuf::new(),
+            usage_dead_letter: PathBuf::new(),
             oauth_providers: vars.oauth_providers(),
             public_url: vars
                 .optional("STUDIO_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
         };
+        let usage_journal = vars.optional("STUDIO_USAGE_JOURNAL").map_or_else(
+            || config.data_dir.join("usage-journal.jsonl"),
+            PathBuf::from,
+        );
+        let usage_dead_letter = vars.optional("STUDIO_USAGE_DEAD_LETTER").map_or_else(
+            || config.data_dir.join("usage-dead-letter.jsonl"),
+            PathBuf::from,
+        );
         let generated = vars.generated();
         vars.finish()?;
         Ok(Config {
             generated_secrets: generated,
+            usage_journal,
+            usage_dead_letter,
             ..config
         })
     }

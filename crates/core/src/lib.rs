@@ -1,6 +1,7 @@
 //! The ground floor of Studio: configuration, the database pool for both
 //! backends, migrations, ids and the small types every domain crate shares.
 
+pub mod caller;
 pub mod config;
 pub mod db;
 pub mod ids;
@@ -9,5 +10,6 @@ pub mod schema;
 pub mod secrets;
 pub mod time;
 
+pub use caller::Caller;
 pub use config::{Config, ConfigError, Environment};
 pub use db::{DbError, DbPool};

@@ -89,6 +89,9 @@ async fn answer(
             delay: options.delay.unwrap_or(state.config.token_delay),
             cut: options.cut,
             malformed: options.malformed,
+            silence: options.silence,
+            multiline: options.multiline,
+            nodone: options.nodone,
         };
         return Ok(stream::response(plan, reply, state.stats.clone()));
     }

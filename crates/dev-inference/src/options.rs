@@ -15,7 +15,8 @@ const MAX_TOKENS: usize = 100_000;
 const MAX_MILLIS: u64 = 600_000;
 
 /// Every key a model name may carry, for the error message.
-const KEYS: &str = "tokens, ttft, delay, usage, fail, stall, cut, malformed";
+const KEYS: &str =
+    "tokens, ttft, delay, usage, fail, stall, cut, malformed, silence, multiline, nodone";
 
 /// The options parsed from one model name; all absent for a plain name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,14 @@ pub(crate) struct ModelOptions {
     pub cut: Option<usize>,
     /// Stream: send `data: {not json` after this many content tokens, then carry on.
     pub malformed: Option<usize>,
+    /// Stream: after this many content tokens (0: right after the role chunk), send nothing
+    /// more and keep the connection open (a server that hangs mid-answer).
+    pub silence: Option<usize>,
+    /// Stream: every chunk's JSON spread over two `data:` lines, with an `id:` field, as the
+    /// SSE spec allows.
+    pub multiline: bool,
+    /// Stream: end after the finish (and usage) chunk without `data: [DONE]`.
+    pub nodone: bool,
 }
 
 impl Default for ModelOptions {
@@ -49,6 +58,9 @@ impl Default for ModelOptions {
             stall: None,
             cut: None,
             malformed: None,
+            silence: None,
+            multiline: false,
+            nodone: false,
         }
     }
 }
@@ -91,17 +103,10 @@ impl ModelOptions {
                 "stall" => options.stall = Some(millis(key, value)?),
                 "cut" => options.cut = Some(count(key, value, MAX_TOKENS)?),
                 "malformed" => options.malformed = Some(count(key, value, MAX_TOKENS)?),
-                "usage" => {
-                    options.usage = match value {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return Err(format!(
-                                "model option usage must be true or false, got `{value}`"
-                            ))
-                        }
-                    }
-                }
+                "silence" => options.silence = Some(count(key, value, MAX_TOKENS)?),
+                "usage" => options.usage = flag(key, value)?,
+                "multiline" => options.multiline = flag(key, value)?,
+                "nodone" => options.nodone = flag(key, value)?,
                 "fail" => {
                     options.fail = Some(match value {
                         "400" => Failure::BadRequest,
@@ -123,6 +128,16 @@ impl ModelOptions {
             }
         }
         Ok(options)
+    }
+}
+
+fn flag(key: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!(
+            "model option {key} must be true or false, got `{value}`"
+        )),
     }
 }
 
@@ -167,7 +182,8 @@ mod tests {
     #[test]
     fn every_key_is_parsed() {
         let options = ModelOptions::parse(
-            "llama3:8b:tokens=50,delay=5,ttft=100,usage=false,fail=429,stall=7,cut=3,malformed=2",
+            "llama3:8b:tokens=50,delay=5,ttft=100,usage=false,fail=429,stall=7,cut=3,malformed=2,\
+             silence=4,multiline=true,nodone=true",
         )
         .unwrap();
         assert_eq!(
@@ -181,6 +197,9 @@ mod tests {
                 stall: Some(Duration::from_millis(7)),
                 cut: Some(3),
                 malformed: Some(2),
+                silence: Some(4),
+                multiline: true,
+                nodone: true,
             }
         );
     }

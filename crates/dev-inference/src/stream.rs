@@ -28,6 +28,9 @@ pub(crate) struct StreamPlan<'a> {
     pub delay: Duration,
     pub cut: Option<usize>,
     pub malformed: Option<usize>,
+    pub silence: Option<usize>,
+    pub multiline: bool,
+    pub nodone: bool,
 }
 
 /// The error that ends a body on purpose (`cut=`): actix then drops the connection without
@@ -62,6 +65,11 @@ struct Sse {
     /// Both clamped to the token count, so they fire even when larger.
     cut: Option<usize>,
     malformed: Option<usize>,
+    silence: Option<usize>,
+    multiline: bool,
+    nodone: bool,
+    /// Events sent, for the `id:` field of `multiline`.
+    sent: u64,
     step: Step,
     guard: StreamGuard,
 }
@@ -75,6 +83,10 @@ pub(crate) fn response(plan: StreamPlan<'_>, reply: Reply, stats: Stats) -> Http
         delay: plan.delay,
         cut: plan.cut.map(|n| n.min(count)),
         malformed: plan.malformed.map(|n| n.min(count)),
+        silence: plan.silence.map(|n| n.min(count)),
+        multiline: plan.multiline,
+        nodone: plan.nodone,
+        sent: 0,
         step: Step::Role,
         guard: StreamGuard::start(stats),
         reply,
@@ -87,6 +99,18 @@ pub(crate) fn response(plan: StreamPlan<'_>, reply: Reply, stats: Stats) -> Http
 
 impl Sse {
     async fn next_event(mut self) -> Option<(Result<Bytes, Cut>, Self)> {
+        let event = self.produce().await?;
+        match event {
+            Ok(event) if self.multiline => {
+                self.sent += 1;
+                let event = spread_over_lines(&event, self.sent);
+                Some((Ok(event), self))
+            }
+            event => Some((event, self)),
+        }
+    }
+
+    async fn produce(&mut self) -> Option<Result<Bytes, Cut>> {
         let event = match self.step {
             Step::Role => {
                 self.step = Step::Token(0);
@@ -95,7 +119,11 @@ impl Sse {
             Step::Token(index) => {
                 if self.malformed == Some(index) {
                     self.malformed = None;
-                    return Some((Ok(Bytes::from_static(MALFORMED)), self));
+                    return Some(Ok(Bytes::from_static(MALFORMED)));
+                }
+                if self.silence == Some(index) {
+                    // Hang with the connection open until the client gives up.
+                    std::future::pending::<()>().await;
                 }
                 if self.cut == Some(index) {
                     // actix drops its unwritten buffer when the body fails: give it one
@@ -103,7 +131,7 @@ impl Sse {
                     tokio::task::yield_now().await;
                     self.step = Step::End;
                     self.guard.cut();
-                    return Some((Err(Cut), self));
+                    return Some(Err(Cut));
                 }
                 if index == self.reply.token_count() {
                     self.step = Step::Usage;
@@ -126,10 +154,37 @@ impl Sse {
             Step::Usage | Step::Done => {
                 self.step = Step::End;
                 self.guard.complete();
+                if self.nodone {
+                    return None;
+                }
                 Bytes::from_static(DONE)
             }
             Step::End => return None,
         };
-        Some((Ok(event), self))
+        Some(Ok(event))
     }
+}
+
+/// `data: {"a":1,"b":2}\n\n` → `id: n\ndata: {"a":1,\ndata: "b":2}\n\n`: the same JSON (a
+/// newline is whitespace between its tokens), split where a client that reads only the first
+/// `data:` line, or forwards the second unprefixed, breaks.
+fn spread_over_lines(event: &Bytes, id: u64) -> Bytes {
+    let Some(json) = event
+        .strip_prefix(b"data: ")
+        .and_then(|rest| rest.strip_suffix(b"\n\n"))
+        .filter(|json| json.starts_with(b"{"))
+    else {
+        return event.clone();
+    };
+    let split = json
+        .iter()
+        .position(|&b| b == b',')
+        .map_or(json.len(), |i| i + 1);
+    let mut out = Vec::with_capacity(event.len() + 24);
+    out.extend_from_slice(format!("id: {id}\ndata: ").as_bytes());
+    out.extend_from_slice(&json[..split]);
+    out.extend_from_slice(b"\ndata: ");
+    out.extend_from_slice(&json[split..]);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
 }

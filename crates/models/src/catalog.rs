@@ -29,7 +29,15 @@ pub struct Upstream {
     /// The model's name on that server.
     pub model: String,
     pub weight: u32,
+    /// The whole exchange, request to last byte (`timeoutSecs`).
     pub timeout: Duration,
+    /// Opening the connection (`connectTimeoutSecs`).
+    pub connect_timeout: Duration,
+    /// Request to the first content or tool-call delta (`firstTokenTimeoutSecs`); also bounds
+    /// the wait for the response head.
+    pub first_token_timeout: Duration,
+    /// The longest silence between two events of a stream (`idleTimeoutSecs`).
+    pub idle_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,4 +132,7 @@ impl ModelCatalog for Catalog {
     }
 }
 
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_FIRST_TOKEN_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);

@@ -47,6 +47,9 @@ pub(crate) struct UpstreamEntry {
     #[serde(default = "one")]
     pub weight: u32,
     pub timeout_secs: Option<u64>,
+    pub connect_timeout_secs: Option<u64>,
+    pub first_token_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
 }
 
 fn yes() -> bool {

@@ -3,7 +3,9 @@ use diesel::prelude::*;
 use studio_core::schema::usage_records;
 
 /// What one request used and how it went.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = usage_records)]
 pub struct UsageRecord {
     pub id: String,

@@ -1,13 +1,24 @@
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
+//! The `usage_records` table: idempotent batch inserts and the grouped report query.
+
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Text, Timestamp},
+};
 use diesel_async::RunQueryDsl;
 use studio_core::{db_run, schema::usage_records, DbError, DbPool};
 
 use crate::UsageRecord;
 
-/// One statement on PostgreSQL. On SQLite (whose multi-row insert diesel does not offer for
-/// rows with nullable columns) one transaction run in a single blocking task: one commit and
-/// one thread hop per batch, not one per row.
+/// Rows per statement. PostgreSQL allows 65,535 bound values per statement and a record has
+/// 17 columns (at most 3,855 rows); SQLite's limit is 32,766. 500 stays far below both.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+
+/// Inserts the records, skipping any whose id is already stored (a journal replay after a
+/// crash, a batch retried after a timeout): a request is never counted twice.
+///
+/// One statement per [`ROWS_PER_STATEMENT`] on PostgreSQL, all in one transaction. On SQLite
+/// (whose multi-row insert diesel does not offer for rows with nullable columns) one
+/// transaction run in a single blocking task: one commit and one thread hop per batch.
 pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), DbError> {
     db_run!(
         pool,
@@ -18,46 +29,99 @@ pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), Db
                 conn.transaction(|conn| {
                     for record in &rows {
                         diesel::RunQueryDsl::execute(
-                            diesel::insert_into(usage_records::table).values(record),
+                            diesel::insert_into(usage_records::table)
+                                .values(record)
+                                .on_conflict_do_nothing(),
                             conn,
                         )?;
                     }
                     Ok(())
                 })
             })
-            .await?;
-            Ok(())
+            .await
         },
         postgres = |conn| {
-            diesel::insert_into(usage_records::table)
-                .values(batch)
-                .execute(conn)
-                .await?;
-            Ok(())
+            use diesel_async::AsyncConnection;
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+                    diesel::insert_into(usage_records::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
         }
     )
 }
 
-/// The rows the summaries are computed from: (time, model, prompt, completion, total).
-pub type UsageRow = (NaiveDateTime, String, i64, i64, i64);
+/// One group of the report: a time bucket (seconds since the epoch divided by the bucket
+/// size) and a model, with its sums.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct UsageGroup {
+    #[diesel(sql_type = BigInt)]
+    pub bucket: i64,
+    #[diesel(sql_type = Text)]
+    pub model: String,
+    #[diesel(sql_type = BigInt)]
+    pub requests: i64,
+    #[diesel(sql_type = BigInt)]
+    pub prompt_tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completion_tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    pub total_tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled_requests: i64,
+    #[diesel(sql_type = BigInt)]
+    pub estimated_tokens: i64,
+}
 
-pub async fn rows_between(
+/// The sums per bucket and model, computed by the database on the (user, time) index: the
+/// dashboard reads a few hundred rows, not every request of the range.
+pub async fn grouped(
     pool: &DbPool,
     user_id: &str,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> Result<Vec<UsageRow>, DbError> {
-    db_run!(pool, |conn| usage_records::table
-        .filter(usage_records::user_id.eq(user_id))
-        .filter(usage_records::created_at.ge(from))
-        .filter(usage_records::created_at.lt(to))
-        .select((
-            usage_records::created_at,
-            usage_records::model,
-            usage_records::prompt_tokens,
-            usage_records::completion_tokens,
-            usage_records::total_tokens,
-        ))
-        .load(conn)
-        .await)
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+    bucket_secs: i64,
+) -> Result<Vec<UsageGroup>, DbError> {
+    const SUMS: &str = "model, COUNT(*) AS requests, \
+        CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
+        CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
+        CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens, \
+        CAST(COALESCE(SUM(CASE WHEN cancelled THEN 1 ELSE 0 END), 0) AS BIGINT) \
+            AS cancelled_requests, \
+        CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
+            AS estimated_tokens \
+        FROM usage_records WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 \
+        GROUP BY bucket, model ORDER BY bucket, model";
+    let sqlite =
+        format!("SELECT CAST(strftime('%s', created_at) AS INTEGER) / $4 AS bucket, {SUMS}");
+    let postgres = format!(
+        "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM created_at)) AS BIGINT) / $4 AS bucket, {SUMS}"
+    );
+    db_run!(
+        pool,
+        sqlite = |conn| {
+            diesel::sql_query(sqlite.replace('$', "?"))
+                .bind::<Text, _>(user_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .bind::<BigInt, _>(bucket_secs)
+                .load::<UsageGroup>(conn)
+                .await
+        },
+        postgres = |conn| {
+            diesel::sql_query(&postgres)
+                .bind::<Text, _>(user_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .bind::<BigInt, _>(bucket_secs)
+                .load::<UsageGroup>(conn)
+                .await
+        }
+    )
 }

@@ -3,17 +3,14 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use studio_core::{DbError, DbPool};
 
-use crate::store;
-
-#[derive(Debug, Clone, Copy)]
-pub struct UsageQuery {
-    pub from: NaiveDateTime,
-    pub to: NaiveDateTime,
-}
+use crate::{
+    store::{self, UsageGroup},
+    UsageQuery,
+};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -22,14 +19,20 @@ pub struct UsageTotals {
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
     pub total_tokens: i64,
+    /// Requests whose client went away before the answer was complete.
+    pub cancelled_requests: i64,
+    /// Tokens Studio estimated because the upstream reported none (part of the totals).
+    pub estimated_tokens: i64,
 }
 
 impl UsageTotals {
-    fn add(&mut self, prompt: i64, completion: i64, total: i64) {
-        self.requests += 1;
-        self.prompt_tokens += prompt;
-        self.completion_tokens += completion;
-        self.total_tokens += total;
+    fn add(&mut self, group: &UsageGroup) {
+        self.requests += group.requests;
+        self.prompt_tokens += group.prompt_tokens;
+        self.completion_tokens += group.completion_tokens;
+        self.total_tokens += group.total_tokens;
+        self.cancelled_requests += group.cancelled_requests;
+        self.estimated_tokens += group.estimated_tokens;
     }
 }
 
@@ -56,6 +59,8 @@ pub struct UsageReport {
     pub from: NaiveDateTime,
     #[serde(with = "studio_core::time::serde_utc")]
     pub to: NaiveDateTime,
+    /// The time zone whose days `byDay` uses.
+    pub tz: String,
     pub totals: UsageTotals,
     pub by_day: Vec<DayUsage>,
     pub by_model: Vec<ModelUsage>,
@@ -76,27 +81,40 @@ impl UsageSummaries {
     }
 }
 
+const DAY_SECS: i64 = 86_400;
+/// Every time zone's offset is a multiple of 15 minutes, so such buckets fall in one local day.
+const QUARTER_HOUR_SECS: i64 = 900;
+
 #[async_trait]
 impl UsageService for UsageSummaries {
     async fn report(&self, user_id: &str, query: UsageQuery) -> Result<UsageReport, DbError> {
-        let rows = store::rows_between(&self.pool, user_id, query.from, query.to).await?;
+        let bucket_secs = if query.tz.is_some() {
+            QUARTER_HOUR_SECS
+        } else {
+            DAY_SECS
+        };
+        let groups = store::grouped(&self.pool, user_id, query.from, query.to, bucket_secs).await?;
         let mut totals = UsageTotals::default();
         let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
         let mut by_model: BTreeMap<String, UsageTotals> = BTreeMap::new();
-        for (at, model, prompt, completion, total) in rows {
-            totals.add(prompt, completion, total);
-            by_day
-                .entry(at.date())
-                .or_default()
-                .add(prompt, completion, total);
-            by_model
-                .entry(model)
-                .or_default()
-                .add(prompt, completion, total);
+        for group in &groups {
+            let start = DateTime::from_timestamp(group.bucket * bucket_secs, 0)
+                .unwrap_or_default()
+                .naive_utc();
+            let day = match query.tz {
+                Some(tz) => start.and_utc().with_timezone(&tz).date_naive(),
+                None => start.date(),
+            };
+            totals.add(group);
+            by_day.entry(day).or_default().add(group);
+            by_model.entry(group.model.clone()).or_default().add(group);
         }
         Ok(UsageReport {
             from: query.from,
             to: query.to,
+            tz: query
+                .tz
+                .map_or_else(|| "UTC".to_owned(), |tz| tz.name().to_owned()),
             totals,
             by_day: by_day
                 .into_iter()

@@ -1,19 +1,68 @@
-//! The background batch writer: requests hand records to a bounded channel and never wait
-//! for the database; a task writes them in one insert per interval (or per full batch).
+//! The handle requests use: hand a record over without waiting, never lose it.
+//!
+//! Records go to a bounded queue drained by one background task (the [`Pipeline`]) each
+//! flush interval. If the queue is full, the record is appended to the journal right away
+//! (a write to the page cache, fsync'd by the task at its next turn), so a burst or a slow
+//! database costs disk, not records.
 
-use std::time::Duration;
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
 
+use serde::Serialize;
 use studio_core::DbPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{store, UsageRecord};
+use crate::{journal::Journal, pipeline::Pipeline, UsageRecord};
 
-const CHANNEL_CAPACITY: usize = 65_536;
-const MAX_BATCH: usize = 1_000;
+#[derive(Debug, Clone)]
+pub struct UsageWriterSettings {
+    /// Records held in memory between flushes (`STUDIO_USAGE_QUEUE_SIZE`).
+    pub queue_size: usize,
+    /// How often the queue is written (`STUDIO_USAGE_FLUSH_MS`); a SIGKILL loses at most this.
+    pub flush_interval: Duration,
+    /// The journal (`STUDIO_USAGE_JOURNAL`).
+    pub journal_path: PathBuf,
+    /// Records that can never be stored, with the reason (`STUDIO_USAGE_DEAD_LETTER`).
+    pub dead_letter_path: PathBuf,
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageWriterState {
+    /// Records waiting in memory for the next flush.
+    pub queued: u64,
+    /// Records in the journal, waiting for the database.
+    pub journaled: u64,
+    /// Records set aside in the dead-letter file since start-up.
+    pub dead_lettered: u64,
+    /// Records lost because neither the database nor the journal could take them.
+    pub lost: u64,
+    pub database_writable: bool,
+    pub journal_writable: bool,
+}
+
+/// State shared by the handle and the task.
+pub(crate) struct Shared {
+    pub journal: Mutex<Option<Journal>>,
+    pub journaled: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub lost: AtomicU64,
+    pub database_writable: AtomicBool,
+    pub journal_writable: AtomicBool,
+    /// Set when a record was appended without fsync (queue full); the task syncs.
+    pub unsynced: AtomicBool,
+}
 
 // Records are nearly every message; boxing them would cost an allocation per request.
 #[allow(clippy::large_enum_variant)]
-enum Message {
+pub(crate) enum Message {
     Record(UsageRecord),
     Flush(oneshot::Sender<()>),
 }
@@ -21,81 +70,80 @@ enum Message {
 #[derive(Clone)]
 pub struct UsageWriter {
     sender: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
 }
 
 impl UsageWriter {
-    /// Starts the writer task; a crash loses at most one `interval` of records.
-    pub fn start(pool: DbPool, interval: Duration) -> Self {
-        let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
-        tokio::spawn(run(pool, receiver, interval));
-        Self { sender }
+    /// Opens the journal and starts the task; records a previous run journaled are replayed
+    /// first.
+    pub fn start(pool: DbPool, settings: UsageWriterSettings) -> Self {
+        let (sender, receiver) = mpsc::channel(settings.queue_size.max(1));
+        let journal = crate::pipeline::open_journal(&settings.journal_path);
+        let shared = Arc::new(Shared {
+            journal_writable: AtomicBool::new(journal.is_some()),
+            journal: Mutex::new(journal),
+            journaled: AtomicU64::new(0),
+            dead_lettered: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+            database_writable: AtomicBool::new(true),
+            unsynced: AtomicBool::new(false),
+        });
+        let pipeline = Pipeline::new(pool, shared.clone(), &settings);
+        tokio::spawn(pipeline.run(receiver, settings.flush_interval));
+        Self { sender, shared }
     }
 
-    /// Queues a record without waiting. If the queue is full the database is far behind;
-    /// the record is dropped with a warning rather than slowing every request down.
+    /// Queues a record without waiting; a full queue sends it to the journal instead.
     pub fn record(&self, record: UsageRecord) {
-        if let Err(error) = self.sender.try_send(Message::Record(record)) {
-            tracing::warn!(%error, "usage queue full or closed; a usage record was dropped");
+        match self.sender.try_send(Message::Record(record)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(Message::Record(record)))
+            | Err(mpsc::error::TrySendError::Closed(Message::Record(record))) => {
+                self.journal_now(record)
+            }
+            Err(_) => {}
         }
     }
 
-    /// Writes everything queued so far and waits for it (graceful shutdown, tests).
+    fn journal_now(&self, record: UsageRecord) {
+        let appended = match self.shared.journal.lock() {
+            Ok(mut journal) => journal
+                .as_mut()
+                .map(|j| j.append_unsynced(std::slice::from_ref(&record))),
+            Err(_) => None,
+        };
+        match appended {
+            Some(Ok(())) => {
+                self.shared.journaled.fetch_add(1, Ordering::Relaxed);
+                self.shared.unsynced.store(true, Ordering::Release);
+            }
+            _ => {
+                if self.shared.lost.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::error!(
+                        "usage queue full and journal unwritable: usage records are being lost"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Writes (or journals) everything queued so far and waits for it: graceful shutdown.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.sender.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
     }
-}
 
-/// Drains the queue on each tick rather than waking for every record: a busy gateway sends
-/// thousands of records a second, and a wake-up per record costs more than the insert.
-async fn run(pool: DbPool, mut receiver: mpsc::Receiver<Message>, interval: Duration) {
-    let mut batch: Vec<UsageRecord> = Vec::new();
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        let mut waiting = Vec::new();
-        let mut closed = false;
-        loop {
-            match receiver.try_recv() {
-                Ok(Message::Record(record)) => {
-                    batch.push(record);
-                    if batch.len() >= MAX_BATCH {
-                        write(&pool, &mut batch).await;
-                    }
-                }
-                Ok(Message::Flush(done)) => waiting.push(done),
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    closed = true;
-                    break;
-                }
-            }
-        }
-        write(&pool, &mut batch).await;
-        for done in waiting {
-            let _ = done.send(());
-        }
-        if closed {
-            return;
-        }
-    }
-}
-
-async fn write(pool: &DbPool, batch: &mut Vec<UsageRecord>) {
-    if batch.is_empty() {
-        return;
-    }
-    match store::insert_batch(pool, batch).await {
-        Ok(()) => batch.clear(),
-        Err(error) => {
-            tracing::error!(%error, records = batch.len(), "writing usage records failed; retrying next interval");
-            // Keep them for the next round, but never grow without bound.
-            if batch.len() > CHANNEL_CAPACITY {
-                batch.drain(..batch.len() - CHANNEL_CAPACITY);
-            }
+    pub fn state(&self) -> UsageWriterState {
+        let shared = &self.shared;
+        UsageWriterState {
+            queued: (self.sender.max_capacity() - self.sender.capacity()) as u64,
+            journaled: shared.journaled.load(Ordering::Relaxed),
+            dead_lettered: shared.dead_lettered.load(Ordering::Relaxed),
+            lost: shared.lost.load(Ordering::Relaxed),
+            database_writable: shared.database_writable.load(Ordering::Relaxed),
+            journal_writable: shared.journal_writable.load(Ordering::Relaxed),
         }
     }
 }

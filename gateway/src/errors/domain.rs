@@ -56,23 +56,17 @@ impl From<ApiKeyError> for ApiError {
 impl From<ChatError> for OpenAiError {
     fn from(error: ChatError) -> Self {
         let message = error.to_string();
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+        let mapped = OpenAiError::new(status, message.clone());
         match error {
-            ChatError::InvalidRequest { param, .. } => {
-                let error = OpenAiError::new(StatusCode::BAD_REQUEST, message);
-                match param {
-                    Some(param) => error.with_param(param),
-                    None => error,
-                }
-            }
-            ChatError::ModelNotFound(_) => OpenAiError::new(StatusCode::NOT_FOUND, message)
-                .with_param("model")
-                .with_code("model_not_found"),
+            ChatError::InvalidRequest { param, .. } => match param {
+                Some(param) => mapped.with_param(param),
+                None => mapped,
+            },
+            ChatError::ModelNotFound(_) => mapped.with_param("model").with_code("model_not_found"),
             ChatError::Upstream {
-                status,
-                error,
-                retry_after,
+                error, retry_after, ..
             } => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
                 let mut mapped = OpenAiError::new(status, error.message.unwrap_or(message));
                 if let Some(kind) = error.kind {
                     mapped = mapped.with_type(kind);
@@ -92,12 +86,8 @@ impl From<ChatError> for OpenAiError {
                     None => mapped,
                 }
             }
-            ChatError::BadGateway(_) => {
-                OpenAiError::new(StatusCode::BAD_GATEWAY, message).with_code("upstream_unavailable")
-            }
-            ChatError::Timeout(_) => {
-                OpenAiError::new(StatusCode::GATEWAY_TIMEOUT, message).with_code("upstream_timeout")
-            }
+            ChatError::BadGateway(_) => mapped.with_code("upstream_unavailable"),
+            ChatError::Timeout(_) => mapped.with_code("upstream_timeout"),
         }
     }
 }

@@ -5,15 +5,21 @@ use actix_web::{dev::Payload, http::StatusCode, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use studio_api_keys::{ApiKeyService, KEY_PREFIX};
 use studio_auth::AuthService;
+use studio_core::Caller;
 
 use super::bearer_token;
 use crate::errors::OpenAiError;
 
+/// The authenticated caller; derefs to the [`Caller`] the domain services take.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiCaller {
-    pub user_id: String,
-    /// The key used, when the caller used one (usage is accounted per key).
-    pub api_key_id: Option<String>,
+pub struct ApiCaller(pub Caller);
+
+impl std::ops::Deref for ApiCaller {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
 }
 
 fn missing() -> OpenAiError {
@@ -43,10 +49,10 @@ impl FromRequest for ApiCaller {
             return Box::pin(async move {
                 let keys = keys.ok_or_else(invalid)?;
                 match keys.verify(&token).await {
-                    Ok(key) => Ok(ApiCaller {
+                    Ok(key) => Ok(ApiCaller(Caller {
                         user_id: key.user_id,
                         api_key_id: Some(key.key_id),
-                    }),
+                    })),
                     Err(studio_api_keys::ApiKeyError::Database(error)) => {
                         tracing::error!(%error, "API key verification failed");
                         Err(OpenAiError::new(
@@ -62,10 +68,10 @@ impl FromRequest for ApiCaller {
             .app_data::<web::Data<dyn AuthService>>()
             .and_then(|auth| auth.verify_access_token(token).ok());
         let result = match claims {
-            Some(claims) => Ok(ApiCaller {
+            Some(claims) => Ok(ApiCaller(Caller {
                 user_id: claims.sub,
                 api_key_id: None,
-            }),
+            })),
             None => Err(invalid()),
         };
         Box::pin(async move { result })

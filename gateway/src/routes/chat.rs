@@ -1,10 +1,11 @@
 //! `POST /v1/chat/completions`: the OpenAI-compatible proxy (JSON or SSE).
 
+use actix_web::mime;
 use actix_web::{
     http::{header, StatusCode},
     web, HttpRequest, HttpResponse,
 };
-use studio_chat::{Caller, ChatProxy, ChatReply};
+use studio_chat::{ChatProxy, ChatReply};
 
 use crate::{errors::OpenAiError, extractors::ApiCaller};
 
@@ -20,20 +21,20 @@ async fn complete(
 ) -> Result<HttpResponse, OpenAiError> {
     // The body is read as bytes (it is passed through), so the content type is checked here;
     // a missing one is tolerated, a different one (curl's default form encoding) is not.
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if content_type.is_some_and(|ct| !ct.starts_with("application/json")) {
+    let content_type = req.headers().get(header::CONTENT_TYPE);
+    let is_json = |value: &header::HeaderValue| {
+        value
+            .to_str()
+            .ok()
+            .and_then(|text| text.parse::<mime::Mime>().ok())
+            .is_some_and(|mime| mime.type_() == mime::APPLICATION && mime.subtype() == mime::JSON)
+    };
+    if content_type.is_some_and(|ct| !is_json(ct)) {
         return Err(OpenAiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/json",
         ));
     }
-    let caller = Caller {
-        user_id: caller.user_id,
-        api_key_id: caller.api_key_id,
-    };
     match proxy.complete(&caller, body).await? {
         ChatReply::Json { status, body } => Ok(HttpResponse::build(
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),

@@ -3,8 +3,7 @@
 use actix_web::{http::StatusCode, web, HttpResponse};
 use serde_json::json;
 use studio_core::DbPool;
-
-use crate::errors::ApiError;
+use studio_usage::UsageWriter;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
@@ -16,20 +15,27 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// The database answers: the instance can take traffic.
-async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    match pool.ping().await {
-        Ok(()) => {
-            Ok(HttpResponse::Ok()
-                .json(json!({ "status": "ready", "database": pool.backend_name() })))
-        }
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed");
-            Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
-                "the database does not answer",
-            ))
-        }
+/// Whether the instance can take traffic. With the database down it still can (API keys are
+/// cached and usage goes to the journal): 503 only when usage could not be kept either.
+async fn readyz(pool: web::Data<DbPool>, usage: web::Data<UsageWriter>) -> HttpResponse {
+    let database = pool.ping().await;
+    let writer = usage.state();
+    if let Err(error) = &database {
+        tracing::warn!(%error, "readiness check: the database does not answer");
     }
+    let body = json!({
+        "status": if database.is_ok() { "ready" } else { "degraded" },
+        "database": if database.is_ok() { pool.backend_name() } else { "unavailable" },
+        "usageWriter": writer,
+    });
+    if database.is_err() && !writer.journal_writable {
+        return HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(json!({
+            "error": {
+                "code": "database_unavailable",
+                "message": "the database does not answer and usage cannot be journaled",
+                "details": body,
+            }
+        }));
+    }
+    HttpResponse::Ok().json(body)
 }

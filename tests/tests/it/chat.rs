@@ -45,10 +45,18 @@ fn align(upstream: &str, like: &Value, upstream_json: &Value) -> String {
         )
 }
 
-async fn usage_report(app: &TestApp, token: &str) -> Value {
-    // Records are written by the batch writer: wait for them.
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
-    app.get_auth("/api/usage", token).await.expect(200)
+/// The caller's usage report once it counts `requests` (records are written in the background).
+async fn usage_report(app: &TestApp, token: &str, requests: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let report = app.get_auth("/api/usage", token).await.expect(200);
+        if report["totals"]["requests"].as_i64() >= Some(requests)
+            || std::time::Instant::now() > deadline
+        {
+            return report;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 #[db_test]
@@ -316,7 +324,7 @@ async fn a_client_that_goes_away_cancels_upstream_work_and_is_still_accounted(db
         );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let records = studio_tests::usage_records(&db).await;
+    let records = studio_tests::usage_records(&db, 1).await;
     let record = records
         .iter()
         .find(|r| r.model == "slow")
@@ -343,7 +351,7 @@ async fn usage_is_recorded_from_the_upstream_or_estimated_and_shown_to_its_owner
         .await
         .expect(200);
 
-    let report = usage_report(&app, &token).await;
+    let report = usage_report(&app, &token, 3).await;
     assert_eq!(report["totals"]["requests"], 3);
     let by_model = report["byModel"].as_array().unwrap();
     let chat_usage = by_model.iter().find(|m| m["model"] == "chat").unwrap();
@@ -358,7 +366,7 @@ async fn usage_is_recorded_from_the_upstream_or_estimated_and_shown_to_its_owner
     );
     assert_eq!(report["byDay"].as_array().unwrap().len(), 1);
 
-    let records = studio_tests::usage_records(&db).await;
+    let records = studio_tests::usage_records(&db, 3).await;
     assert_eq!(records.len(), 3);
     let estimated = records.iter().find(|r| r.model == "no-usage").unwrap();
     assert!(estimated.estimated && estimated.completion_tokens > 0 && estimated.prompt_tokens > 0);

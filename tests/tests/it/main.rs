@@ -4,10 +4,14 @@
 
 mod api_keys;
 mod auth;
+mod cancellation;
 mod chat;
 mod foundation;
 mod migrations;
 mod models;
 mod oauth;
 mod repository;
+mod stream_faults;
 mod tokens;
+mod usage_pipeline;
+mod usage_report;

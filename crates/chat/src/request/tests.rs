@@ -21,6 +21,9 @@ fn catalog() -> Catalog {
             model: "up".into(),
             weight: 1,
             timeout: std::time::Duration::from_secs(1),
+            connect_timeout: std::time::Duration::from_secs(1),
+            first_token_timeout: std::time::Duration::from_secs(1),
+            idle_timeout: std::time::Duration::from_secs(1),
         }],
     };
     Catalog::from_models(vec![
@@ -59,6 +62,23 @@ fn streams_always_ask_the_upstream_for_usage() {
     assert_eq!(
         body["stream_options"],
         serde_json::json!({"include_usage": true, "x": 1})
+    );
+}
+
+#[test]
+fn null_stream_options_are_replaced_not_duplicated() {
+    let request = parse(
+        r#"{"model":"chat","stream":true,"stream_options": null,"messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .unwrap();
+    assert!(!request.client_wants_usage);
+    let body = request.upstream_body("up");
+    let text = std::str::from_utf8(&body).unwrap();
+    assert_eq!(text.matches("stream_options").count(), 1, "{text}");
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body["stream_options"],
+        serde_json::json!({"include_usage": true})
     );
 }
 

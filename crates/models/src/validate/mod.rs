@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use crate::{
-    catalog::{Defaults, DEFAULT_TIMEOUT},
+    catalog::{
+        Defaults, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FIRST_TOKEN_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+        DEFAULT_TIMEOUT,
+    },
     file::{CatalogFile, ModelEntry, UpstreamEntry},
     CatalogError, Model, ModelKind, Pricing, Upstream,
 };
@@ -87,6 +90,9 @@ fn upstreams(
             model: entry.id.clone(),
             weight: 1,
             timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            first_token_timeout: DEFAULT_FIRST_TOKEN_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }];
     }
     entry
@@ -125,17 +131,38 @@ fn one_upstream(
     if upstream.weight == 0 {
         fail(&field("weight"), "must be at least 1".into());
     }
-    if upstream.timeout_secs == Some(0) {
-        fail(&field("timeoutSecs"), "must be at least 1 second".into());
-    }
+    let mut seconds = |name: &str, value: Option<u64>, default: Duration| {
+        if value == Some(0) {
+            fail(&field(name), "must be at least 1 second".into());
+        }
+        value.map_or(default, Duration::from_secs)
+    };
+    let timeout = seconds("timeoutSecs", upstream.timeout_secs, DEFAULT_TIMEOUT);
+    let connect_timeout = seconds(
+        "connectTimeoutSecs",
+        upstream.connect_timeout_secs,
+        DEFAULT_CONNECT_TIMEOUT,
+    );
+    let first_token_timeout = seconds(
+        "firstTokenTimeoutSecs",
+        upstream.first_token_timeout_secs,
+        DEFAULT_FIRST_TOKEN_TIMEOUT,
+    );
+    let idle_timeout = seconds(
+        "idleTimeoutSecs",
+        upstream.idle_timeout_secs,
+        DEFAULT_IDLE_TIMEOUT,
+    );
     Upstream {
         base_url: upstream.base_url.trim_end_matches('/').to_owned(),
         api_key,
         model: upstream.model.clone().unwrap_or_else(|| entry.id.clone()),
         weight: upstream.weight.max(1),
-        timeout: upstream
-            .timeout_secs
-            .map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+        // No stage may outlast the whole exchange.
+        connect_timeout: connect_timeout.min(timeout),
+        first_token_timeout: first_token_timeout.min(timeout),
+        idle_timeout: idle_timeout.min(timeout),
+        timeout,
     }
 }
 
