@@ -3,6 +3,7 @@
 mod bench;
 mod process;
 mod sdk_check;
+mod soak;
 
 use anyhow::{bail, Result};
 use process::{cargo, workspace_root};
@@ -17,6 +18,9 @@ const USAGE: &str = "usage: cargo xtask <command>
             openai into target/sdk-venv)
   bench     load-test the release gateway against the dev inference server, direct vs through
             Studio (cargo xtask bench --help; results in target/bench/latest.json)
+  soak      minutes of mixed traffic with client aborts, upstream faults and a database outage,
+            then a reconciliation of usage records (cargo xtask soak [--minutes M]
+            [--postgres ADMIN_URL] [--clients N]); not in CI
   ci        lint + test + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
@@ -29,6 +33,7 @@ fn main() -> Result<()> {
         Some("migrate") => cargo(&["run", "--quiet", "--bin", "studio-gateway", "--", "migrate"]),
         Some("sdk-check") => sdk_check::run_check(),
         Some("bench") => bench::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         Some("ci") => {
             lint()?;
             test(&[])?;

@@ -97,6 +97,9 @@ async fn answer(
     }
 
     pause(Some(ttft)).await;
+    if options.usage {
+        state.stats.count_usage_reported(reply.usage.total_tokens);
+    }
     Ok(HttpResponse::Ok().json(Completion {
         id: &id,
         object: "chat.completion",

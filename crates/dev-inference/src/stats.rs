@@ -24,6 +24,9 @@ struct Inner {
     abandoned: AtomicU64,
     image_requests: AtomicU64,
     injected_failures: AtomicU64,
+    usage_tokens_reported: AtomicU64,
+    stream_tokens_sent: AtomicU64,
+    abandoned_stream_tokens: AtomicU64,
     /// Kept as the received bytes: parsing into a `Value` waits until someone asks.
     last_chat_request: Mutex<Option<Bytes>>,
 }
@@ -45,6 +48,16 @@ pub struct StatsSnapshot {
     pub image_requests: u64,
     /// Errors answered because a `fail=` model option asked for them.
     pub injected_failures: u64,
+    /// Σ `total_tokens` of every usage object sent (answers and usage chunks): what a gateway
+    /// that meters exactly records for completed requests.
+    #[serde(default)]
+    pub usage_tokens_reported: u64,
+    /// Content tokens sent on streams, and the part of them sent on streams whose client went
+    /// away (what a gateway should have billed for cancelled streams).
+    #[serde(default)]
+    pub stream_tokens_sent: u64,
+    #[serde(default)]
+    pub abandoned_stream_tokens: u64,
     /// The last chat completion body as received (when it was valid JSON).
     pub last_chat_request: Option<serde_json::Value>,
 }
@@ -77,6 +90,9 @@ impl Stats {
             abandoned: load(&inner.abandoned),
             image_requests: load(&inner.image_requests),
             injected_failures: load(&inner.injected_failures),
+            usage_tokens_reported: load(&inner.usage_tokens_reported),
+            stream_tokens_sent: load(&inner.stream_tokens_sent),
+            abandoned_stream_tokens: load(&inner.abandoned_stream_tokens),
             last_chat_request: last.and_then(|body| serde_json::from_slice(&body).ok()),
         }
     }
@@ -96,6 +112,12 @@ impl Stats {
 
     pub(crate) fn count_injected_failure(&self) {
         bump(&self.inner.injected_failures);
+    }
+
+    pub(crate) fn count_usage_reported(&self, total_tokens: usize) {
+        self.inner
+            .usage_tokens_reported
+            .fetch_add(total_tokens as u64, Ordering::Relaxed);
     }
 
     pub(crate) fn record_chat_body(&self, body: Bytes) {
@@ -143,12 +165,27 @@ impl Drop for InFlight<'_> {
 pub(crate) struct StreamGuard {
     stats: Stats,
     open: bool,
+    tokens: u64,
 }
 
 impl StreamGuard {
     pub(crate) fn start(stats: Stats) -> Self {
         bump(&stats.inner.streams_started);
-        Self { stats, open: true }
+        Self {
+            stats,
+            open: true,
+            tokens: 0,
+        }
+    }
+
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// One content token went out.
+    pub(crate) fn token(&mut self) {
+        self.tokens += 1;
+        bump(&self.stats.inner.stream_tokens_sent);
     }
 
     pub(crate) fn complete(&mut self) {
@@ -168,6 +205,10 @@ impl Drop for StreamGuard {
         if self.open {
             tracing::debug!("client went away in the middle of a stream");
             bump(&self.stats.inner.abandoned);
+            self.stats
+                .inner
+                .abandoned_stream_tokens
+                .fetch_add(self.tokens, Ordering::Relaxed);
         }
     }
 }

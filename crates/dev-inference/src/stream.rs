@@ -139,11 +139,15 @@ impl Sse {
                 } else {
                     pause(Some(if index == 0 { self.ttft } else { self.delay })).await;
                     self.step = Step::Token(index + 1);
+                    self.guard.token();
                     self.chunks.token(index > 0, self.reply.word(index))
                 }
             }
             Step::Usage if self.include_usage => {
                 self.step = Step::Done;
+                self.guard
+                    .stats()
+                    .count_usage_reported(self.reply.usage.total_tokens);
                 let mut usage = Vec::with_capacity(96);
                 // Serialising four integers into a Vec cannot fail; an empty object if it did.
                 if serde_json::to_writer(&mut usage, &self.reply.usage).is_err() {

@@ -6,12 +6,12 @@
 //! under `target/bench/` or on `--postgres URL`; `studio-loadgen` as the client. Prints one
 //! table of medians over `--reps` and writes every run to `target/bench/results-<time>.json`.
 
-mod client;
+pub(crate) mod client;
 mod measure;
 mod quiet;
 mod row;
 mod scenarios;
-mod servers;
+pub(crate) mod servers;
 mod summary;
 mod table;
 mod table_rows;

@@ -27,7 +27,7 @@ impl Server {
         self.child.id()
     }
 
-    fn spawn(
+    pub(crate) fn spawn(
         name: &'static str,
         addr: SocketAddr,
         command: &mut Command,
@@ -43,7 +43,7 @@ impl Server {
         Ok(Self { name, addr, child })
     }
 
-    fn wait_ready(&mut self, path: &str) -> Result<()> {
+    pub(crate) fn wait_ready(&mut self, path: &str) -> Result<()> {
         let name = self.name;
         let child = &mut self.child;
         client::wait_ready(self.addr, path, &mut || match child.try_wait()? {
