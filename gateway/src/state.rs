@@ -109,6 +109,6 @@ impl AppState {
     /// Flushes background writers; called once the server has stopped.
     pub async fn shutdown(&self) {
         self.api_keys.flush().await;
-        self.usage_writer.flush().await;
+        self.usage_writer.close().await;
     }
 }

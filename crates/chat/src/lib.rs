@@ -2,8 +2,10 @@
 //! passes everything else through untouched, relays SSE streams event by event, retries
 //! other upstreams before the first byte, and accounts usage for every request.
 
+mod deadlines;
 mod error;
 mod estimate;
+mod probe;
 mod proxy;
 mod relay;
 mod request;

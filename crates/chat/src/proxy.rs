@@ -12,7 +12,8 @@ use studio_usage::UsageWriter;
 use tokio::time::Instant;
 
 use crate::{
-    relay::{RelaySetup, RelayStream, ToolCallProbe, MAX_EVENT_BYTES},
+    probe::ToolCallProbe,
+    relay::{RelaySetup, RelayStream, MAX_EVENT_BYTES},
     request::ChatRequest,
     splice, sse,
     upstream::{self, Attempt, Clients, UpstreamResponse},

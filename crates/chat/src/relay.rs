@@ -8,7 +8,6 @@
 //! timeout; past any of them the client gets an OpenAI-shaped error event and the stream ends.
 
 use std::{
-    borrow::Cow,
     convert::Infallible,
     future::Future,
     pin::Pin,
@@ -18,92 +17,22 @@ use std::{
 
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use studio_models::Upstream;
 use tokio::time::{Instant, Sleep};
 
 use crate::{
+    deadlines::Deadlines,
+    probe::ChunkProbe,
     splice,
     sse::{self, event_end},
     upstream::UpstreamResponse,
-    usage::{Accounting, Usage},
+    usage::Accounting,
 };
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 const DONE: &[u8] = b"[DONE]";
 /// An upstream that sends an event bigger than this is not speaking SSE.
 pub(crate) const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
-
-#[derive(Deserialize)]
-struct ChunkProbe<'a> {
-    #[serde(borrow, default)]
-    model: Option<&'a RawValue>,
-    #[serde(default)]
-    usage: Option<Usage>,
-    #[serde(borrow, default)]
-    choices: Option<Vec<ChoiceProbe<'a>>>,
-    #[serde(borrow, default)]
-    error: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ChoiceProbe<'a> {
-    #[serde(borrow, default)]
-    delta: Option<DeltaProbe<'a>>,
-    #[serde(borrow, default)]
-    finish_reason: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct DeltaProbe<'a> {
-    #[serde(borrow, default)]
-    pub content: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub tool_calls: Option<Vec<ToolCallProbe<'a>>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ToolCallProbe<'a> {
-    #[serde(borrow, default)]
-    pub function: Option<FunctionProbe<'a>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct FunctionProbe<'a> {
-    #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub arguments: Option<Cow<'a, str>>,
-}
-
-/// When a stream must have produced what, counted from the start of the request.
-struct Deadlines {
-    started: Instant,
-    first_token: Duration,
-    idle: Duration,
-    total: Duration,
-    got_first_token: bool,
-    last_event: Instant,
-}
-
-impl Deadlines {
-    fn next(&self) -> (Instant, &'static str, Duration) {
-        let mut next = (self.started + self.total, "finish", self.total);
-        let idle = (self.last_event + self.idle, "send anything", self.idle);
-        if idle.0 < next.0 {
-            next = idle;
-        }
-        if !self.got_first_token && self.started + self.first_token < next.0 {
-            next = (
-                self.started + self.first_token,
-                "start answering",
-                self.first_token,
-            );
-        }
-        next
-    }
-}
 
 pub struct RelayStream {
     upstream: UpstreamResponse,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use studio_core::{ids::new_id, time::now};
 use studio_usage::{UsageRecord, UsageWriter};
 
-use crate::{estimate, relay::DeltaProbe};
+use crate::{estimate, probe::DeltaProbe};
 use studio_core::Caller;
 
 /// The status recorded for requests whose client went away (nginx's convention).

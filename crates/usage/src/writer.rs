@@ -65,6 +65,8 @@ pub(crate) struct Shared {
 pub(crate) enum Message {
     Record(UsageRecord),
     Flush(oneshot::Sender<()>),
+    /// Flush, release the journal, stop.
+    Close(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -131,6 +133,15 @@ impl UsageWriter {
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.sender.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Graceful shutdown: writes (or journals) everything queued, then closes the journal so
+    /// the next instance can take it over, and stops the task.
+    pub async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Message::Close(done)).await.is_ok() {
             let _ = wait.await;
         }
     }

@@ -185,3 +185,31 @@ async fn a_journal_left_by_a_crash_is_replayed_at_start_up(db: TestDb) {
         ""
     );
 }
+
+#[db_test]
+async fn readiness_fails_only_when_neither_database_nor_journal_can_take_usage(db: TestDb) {
+    let unwritable = [(
+        "STUDIO_USAGE_JOURNAL",
+        "/proc/studio-cannot-write/journal.jsonl",
+    )];
+    let (app, _up) = gateway_with_upstream(&db, &unwritable).await;
+    let ready = app.get("/readyz").await.expect(200);
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["usageWriter"]["journalWritable"], false);
+    if db.backend == studio_tests::Backend::Postgres {
+        let outage = Outage::start(&db).await;
+        app.get("/readyz")
+            .await
+            .expect_api_error(503, "database_unavailable");
+        outage.end().await;
+    }
+    // With a journal, a database outage leaves the instance ready (degraded) instead.
+    let (journaled, _up2) = gateway_with_upstream(&db, &[]).await;
+    if db.backend == studio_tests::Backend::Postgres {
+        let outage = Outage::start(&db).await;
+        let ready = journaled.get("/readyz").await.expect(200);
+        assert_eq!(ready["status"], "degraded");
+        assert_eq!(ready["usageWriter"]["journalWritable"], true);
+        outage.end().await;
+    }
+}

@@ -6,7 +6,6 @@
 //! one per record.
 
 use std::{
-    path::Path,
     sync::{atomic::Ordering, Arc},
     time::{Duration, Instant},
 };
@@ -15,71 +14,21 @@ use studio_core::{DbError, DbPool};
 use tokio::sync::mpsc;
 
 use crate::{
-    journal::{DeadLetters, Journal},
+    journal::DeadLetters,
     store,
     writer::{Message, Shared, UsageWriterSettings},
     UsageRecord,
 };
 
+mod journaling;
+mod opening;
+
+pub(crate) use opening::open_journal;
+
 /// Records per database transaction.
 const ROWS_PER_TRANSACTION: usize = 5_000;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(15);
-
-/// Opens the configured journal and adopts the journals of this process's own that other
-/// processes left beside it. If another live instance holds the journal (two instances
-/// sharing a data directory), this one writes `<name>.<pid>.jsonl` beside it, which
-/// whichever instance next starts with the main journal adopts.
-pub(crate) fn open_journal(path: &Path) -> Option<Journal> {
-    let error = match Journal::open(path) {
-        Ok(mut journal) => {
-            for orphan in orphans(path) {
-                if let Err(error) = journal.adopt(&orphan) {
-                    tracing::debug!(%error, journal = %orphan.display(), "journal not adopted");
-                }
-            }
-            return Some(journal);
-        }
-        Err(error) => error,
-    };
-    let own = path.with_extension(format!("{}.jsonl", std::process::id()));
-    match Journal::open(&own) {
-        Ok(journal) => {
-            tracing::warn!(%error, journal = %own.display(), "using a journal of this process's own");
-            Some(journal)
-        }
-        Err(error) => {
-            tracing::error!(%error, journal = %path.display(), "the usage journal cannot be opened");
-            None
-        }
-    }
-}
-
-/// `<stem>.<pid>.jsonl` files beside the journal.
-fn orphans(path: &Path) -> Vec<std::path::PathBuf> {
-    let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
-        return Vec::new();
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let prefix = format!("{stem}.");
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
-                name.strip_prefix(&prefix)
-                    .and_then(|rest| rest.strip_suffix(".jsonl"))
-                    .is_some_and(|pid| pid.parse::<u32>().is_ok())
-            })
-        })
-        .collect()
-}
 
 struct Outage {
     since: Instant,
@@ -129,6 +78,11 @@ impl Pipeline {
                 match receiver.try_recv() {
                     Ok(Message::Record(record)) => batch.push(record),
                     Ok(Message::Flush(done)) => waiting.push(done),
+                    Ok(Message::Close(done)) => {
+                        waiting.push(done);
+                        closed = true;
+                        break;
+                    }
                     Err(mpsc::error::TryRecvError::Empty) => break,
                     Err(mpsc::error::TryRecvError::Disconnected) => {
                         closed = true;
@@ -137,6 +91,12 @@ impl Pipeline {
                 }
             }
             self.deliver(batch).await;
+            if closed {
+                // Release the journal (and its lock) for the next instance before saying so.
+                if let Ok(mut journal) = self.shared.journal.lock() {
+                    journal.take();
+                }
+            }
             for done in waiting {
                 let _ = done.send(());
             }
@@ -170,132 +130,12 @@ impl Pipeline {
         self.journal(batch).await;
     }
 
-    fn journaled(&self) -> u64 {
+    pub(super) fn journaled(&self) -> u64 {
         self.shared.journaled.load(Ordering::Relaxed)
     }
 
-    /// Journals the batch; if even that fails, keeps it in memory (bounded by the queue size)
-    /// for the next turn, and counts what does not fit as lost.
-    async fn journal(&mut self, batch: Vec<UsageRecord>) {
-        let shared = self.shared.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let result = match shared.journal.lock() {
-                Ok(mut journal) => match journal.as_mut() {
-                    Some(journal) => journal.append(&batch).map_err(|e| e.to_string()),
-                    None => Err("no journal could be opened".to_owned()),
-                },
-                Err(_) => Err("the journal lock is poisoned".to_owned()),
-            };
-            (batch, result)
-        })
-        .await;
-        let (mut batch, error) = match outcome {
-            Ok((batch, Ok(()))) => {
-                self.shared
-                    .journaled
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                self.shared.journal_writable.store(true, Ordering::Relaxed);
-                return;
-            }
-            Ok((batch, Err(error))) => (batch, error),
-            Err(error) => (Vec::new(), error.to_string()),
-        };
-        if self.shared.journal_writable.swap(false, Ordering::Relaxed) {
-            tracing::error!(%error, "the usage journal cannot be written; holding records in memory");
-        }
-        let room = self.stash_limit.saturating_sub(self.stash.len());
-        if batch.len() > room {
-            let lost = (batch.len() - room) as u64;
-            if self.shared.lost.fetch_add(lost, Ordering::Relaxed) == 0 {
-                tracing::error!(
-                    lost,
-                    "neither the database nor the journal takes usage records: records lost"
-                );
-            }
-            batch.truncate(room);
-        }
-        self.stash.append(&mut batch);
-    }
-
-    /// Runs a journal operation on the blocking pool; `None` if it failed (and says so once).
-    async fn with_journal<T: Send + 'static>(
-        &self,
-        operation: impl FnOnce(&mut Journal) -> std::io::Result<T> + Send + 'static,
-    ) -> Option<T> {
-        let shared = self.shared.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let mut guard = shared.journal.lock().ok()?;
-            let journal = guard.as_mut()?;
-            Some(operation(journal))
-        })
-        .await
-        .ok()
-        .flatten();
-        let ok = matches!(result, Some(Ok(_)));
-        let was_ok = self.shared.journal_writable.swap(ok, Ordering::Relaxed);
-        match result {
-            Some(Ok(value)) => Some(value),
-            Some(Err(error)) => {
-                if was_ok {
-                    tracing::error!(%error, "the usage journal cannot be written");
-                }
-                None
-            }
-            None => None,
-        }
-    }
-
-    async fn count_journal(&mut self) {
-        if let Some(lines) = self.with_journal(|journal| journal.count_lines()).await {
-            self.shared.journaled.store(lines, Ordering::Relaxed);
-        }
-    }
-
-    /// Journal → database, a chunk at a time, from where the last replay stopped.
-    async fn replay(&mut self) {
-        let mut replayed = 0u64;
-        loop {
-            let from = self.replayed_to;
-            // Reading the end and emptying the file happen under one lock, so a record the
-            // request path appends meanwhile is never cleared unread.
-            let Some(chunk) = self
-                .with_journal(move |journal| {
-                    let chunk = journal.read_from(from)?;
-                    if chunk.at_end && chunk.records.is_empty() && chunk.unreadable.is_empty() {
-                        journal.clear()?;
-                    }
-                    Ok(chunk)
-                })
-                .await
-            else {
-                return;
-            };
-            for line in &chunk.unreadable {
-                self.dead_letter("unreadable journal line", None, Some(line))
-                    .await;
-            }
-            if chunk.records.is_empty() && chunk.unreadable.is_empty() && chunk.at_end {
-                self.replayed_to = 0;
-                self.shared.journaled.store(0, Ordering::Relaxed);
-                self.recovered(replayed);
-                return;
-            }
-            if let Err(error) = self.write(&chunk.records).await {
-                self.failed(&error);
-                return;
-            }
-            replayed += chunk.records.len() as u64;
-            let left = self.shared.journaled.load(Ordering::Relaxed);
-            let done = (chunk.records.len() + chunk.unreadable.len()) as u64;
-            self.shared
-                .journaled
-                .store(left.saturating_sub(done), Ordering::Relaxed);
-            self.replayed_to = chunk.next_offset;
-        }
-    }
-
     /// Stores the records; `Err` only for a failure of the database itself (try again later).
-    async fn write(&mut self, records: &[UsageRecord]) -> Result<(), DbError> {
+    pub(super) async fn write(&mut self, records: &[UsageRecord]) -> Result<(), DbError> {
         for chunk in records.chunks(ROWS_PER_TRANSACTION) {
             match store::insert_batch(&self.pool, chunk).await {
                 Ok(()) => {}
@@ -331,7 +171,12 @@ impl Pipeline {
         matches!(error, DbError::Pool(_)) || busy() || self.pool.ping().await.is_err()
     }
 
-    async fn dead_letter(&self, reason: &str, record: Option<&UsageRecord>, line: Option<&str>) {
+    pub(super) async fn dead_letter(
+        &self,
+        reason: &str,
+        record: Option<&UsageRecord>,
+        line: Option<&str>,
+    ) {
         let letters = self.dead_letters.clone();
         let (reason, record, line) = (reason.to_owned(), record.cloned(), line.map(str::to_owned));
         let written = tokio::task::spawn_blocking(move || {
@@ -346,7 +191,7 @@ impl Pipeline {
         }
     }
 
-    fn failed(&mut self, error: &DbError) {
+    pub(super) fn failed(&mut self, error: &DbError) {
         self.shared
             .database_writable
             .store(false, Ordering::Relaxed);
@@ -369,7 +214,7 @@ impl Pipeline {
         }
     }
 
-    fn recovered(&mut self, replayed: u64) {
+    pub(super) fn recovered(&mut self, replayed: u64) {
         if self.outage.is_none() && replayed == 0 {
             return;
         }
