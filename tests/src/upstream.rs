@@ -32,6 +32,7 @@ pub fn catalog(up: &str, refused: &str) -> String {
     text += &model("slow", "dev-chat:tokens=400,delay=20");
     text += &model("multiline", "dev-chat:tokens=6,multiline=true");
     text += &model("no-done", "dev-chat:tokens=6,nodone=true");
+    text += &model("tool-calls", "dev-chat:tokens=6,tools=true,usage=false");
     let timed = |id: &str, upstream_model: &str, timeouts: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\

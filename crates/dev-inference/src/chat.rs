@@ -92,6 +92,7 @@ async fn answer(
             silence: options.silence,
             multiline: options.multiline,
             nodone: options.nodone,
+            tools: options.tools,
         };
         return Ok(stream::response(plan, reply, state.stats.clone()));
     }

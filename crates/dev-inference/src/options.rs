@@ -16,7 +16,7 @@ const MAX_MILLIS: u64 = 600_000;
 
 /// Every key a model name may carry, for the error message.
 const KEYS: &str =
-    "tokens, ttft, delay, usage, fail, stall, cut, malformed, silence, multiline, nodone";
+    "tokens, ttft, delay, usage, fail, stall, cut, malformed, silence, multiline, nodone, tools";
 
 /// The options parsed from one model name; all absent for a plain name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub(crate) struct ModelOptions {
     pub multiline: bool,
     /// Stream: end after the finish (and usage) chunk without `data: [DONE]`.
     pub nodone: bool,
+    /// Stream: the words come as a tool call's arguments, with no content at all.
+    pub tools: bool,
 }
 
 impl Default for ModelOptions {
@@ -61,6 +63,7 @@ impl Default for ModelOptions {
             silence: None,
             multiline: false,
             nodone: false,
+            tools: false,
         }
     }
 }
@@ -107,6 +110,7 @@ impl ModelOptions {
                 "usage" => options.usage = flag(key, value)?,
                 "multiline" => options.multiline = flag(key, value)?,
                 "nodone" => options.nodone = flag(key, value)?,
+                "tools" => options.tools = flag(key, value)?,
                 "fail" => {
                     options.fail = Some(match value {
                         "400" => Failure::BadRequest,
@@ -183,7 +187,7 @@ mod tests {
     fn every_key_is_parsed() {
         let options = ModelOptions::parse(
             "llama3:8b:tokens=50,delay=5,ttft=100,usage=false,fail=429,stall=7,cut=3,malformed=2,\
-             silence=4,multiline=true,nodone=true",
+             silence=4,multiline=true,nodone=true,tools=true",
         )
         .unwrap();
         assert_eq!(
@@ -200,6 +204,7 @@ mod tests {
                 silence: Some(4),
                 multiline: true,
                 nodone: true,
+                tools: true,
             }
         );
     }

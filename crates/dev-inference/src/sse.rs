@@ -67,6 +67,24 @@ impl Chunks {
         })
     }
 
+    /// One piece of a tool call's arguments (the `tools=true` option): a stream with no
+    /// content at all, as models answer when they call a function.
+    pub(crate) fn tool_arguments(&self, first: bool, word: &str) -> Bytes {
+        const OPEN_FIRST: &[u8] = br#"{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_dev","type":"function","function":{"name":"echo","arguments":""#;
+        const OPEN: &[u8] =
+            br#"{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":""#;
+        const CLOSE: &[u8] = br#""}}]},"finish_reason":null}]"#;
+        let open = if first { OPEN_FIRST } else { OPEN };
+        self.chunk(open.len() + word.len() + 8 + CLOSE.len(), |out| {
+            out.extend_from_slice(open);
+            if !first {
+                out.push(b' ');
+            }
+            escape_into(out, word);
+            out.extend_from_slice(CLOSE);
+        })
+    }
+
     /// The empty delta that carries the finish reason.
     pub(crate) fn finish(&self, reason: &str) -> Bytes {
         const OPEN: &[u8] = br#"{"index":0,"delta":{},"finish_reason":""#;

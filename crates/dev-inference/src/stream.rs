@@ -31,6 +31,7 @@ pub(crate) struct StreamPlan<'a> {
     pub silence: Option<usize>,
     pub multiline: bool,
     pub nodone: bool,
+    pub tools: bool,
 }
 
 /// The error that ends a body on purpose (`cut=`): actix then drops the connection without
@@ -68,6 +69,7 @@ struct Sse {
     silence: Option<usize>,
     multiline: bool,
     nodone: bool,
+    tools: bool,
     /// Events sent, for the `id:` field of `multiline`.
     sent: u64,
     step: Step,
@@ -86,6 +88,7 @@ pub(crate) fn response(plan: StreamPlan<'_>, reply: Reply, stats: Stats) -> Http
         silence: plan.silence.map(|n| n.min(count)),
         multiline: plan.multiline,
         nodone: plan.nodone,
+        tools: plan.tools,
         sent: 0,
         step: Step::Role,
         guard: StreamGuard::start(stats),
@@ -140,7 +143,12 @@ impl Sse {
                     pause(Some(if index == 0 { self.ttft } else { self.delay })).await;
                     self.step = Step::Token(index + 1);
                     self.guard.token();
-                    self.chunks.token(index > 0, self.reply.word(index))
+                    if self.tools {
+                        self.chunks
+                            .tool_arguments(index == 0, self.reply.word(index))
+                    } else {
+                        self.chunks.token(index > 0, self.reply.word(index))
+                    }
                 }
             }
             Step::Usage if self.include_usage => {

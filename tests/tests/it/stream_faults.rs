@@ -94,6 +94,26 @@ async fn a_stream_that_ends_after_its_answer_without_done_gets_done(db: TestDb) 
 }
 
 #[db_test]
+async fn a_tool_call_only_stream_has_a_time_to_first_token_and_counted_arguments(db: TestDb) {
+    let (app, _up) = gateway_with_upstream(&db, &[]).await;
+    let key = api_key(&app, &access_token(&app, "ada@example.com").await).await;
+    let (status, events, text) = stream(&app, &key, &chat("tool-calls")).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("tool_calls") && !text.contains("\"content\":\"echo"));
+    assert_eq!(events.last().unwrap().data, "[DONE]");
+    let stored = record(&db, "tool-calls").await;
+    assert!(
+        stored.ttft_ms.is_some(),
+        "no time to first token for a tool call"
+    );
+    // No usage from the upstream: the arguments ("echo: hello there" cycled) are estimated.
+    assert!(
+        stored.estimated && stored.completion_tokens >= 6,
+        "{stored:?}"
+    );
+}
+
+#[db_test]
 async fn null_stream_options_are_treated_as_absent(db: TestDb) {
     let (app, up) = gateway_with_upstream(&db, &[]).await;
     let key = api_key(&app, &access_token(&app, "ada@example.com").await).await;
