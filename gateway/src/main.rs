@@ -1,10 +1,15 @@
+use studio_auth::oauth::providers_from_lookup;
 use studio_core::Config;
 use studio_gateway::{telemetry, Application};
 
 fn main() -> std::process::ExitCode {
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(errors) => {
+    let config = Config::from_env();
+    // `from_env` has loaded `.env`, so the providers see the same variables.
+    let oauth = providers_from_lookup(|name| std::env::var(name).ok());
+    let (config, oauth) = match (config, oauth) {
+        (Ok(config), Ok(oauth)) => (config, oauth),
+        (config, oauth) => {
+            let errors = config.err().into_iter().chain(oauth.err()).flatten();
             for error in errors {
                 eprintln!("configuration error: {error}");
             }
@@ -25,7 +30,7 @@ fn main() -> std::process::ExitCode {
             );
             return anyhow::Ok(());
         }
-        let app = Application::build(config).await?;
+        let app = Application::build(config, oauth).await?;
         app.run_until_stopped().await?;
         anyhow::Ok(())
     });

@@ -5,12 +5,12 @@ use std::{sync::Arc, time::Duration};
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
 use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
 use studio_auth::{
-    oauth::{OAuth, OAuthService},
+    oauth::{OAuth, OAuthProviderConfig, OAuthService},
     Auth, AuthService, AuthSettings,
 };
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
-use studio_models::{Catalog, Defaults, ModelCatalog};
+use studio_models::{Catalog, CatalogSource, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter};
 
 #[derive(Clone)]
@@ -26,7 +26,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn build(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: Config,
+        oauth_providers: Vec<OAuthProviderConfig>,
+        pool: DbPool,
+    ) -> anyhow::Result<Self> {
         let auth = Auth::new(
             pool.clone(),
             AuthSettings {
@@ -45,20 +49,26 @@ impl AppState {
                 last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
             },
         );
-        let catalog = Catalog::load(
-            &config.models_file,
+        let (catalog, source) = Catalog::load_configured(
+            config.models_file.as_deref(),
             &Defaults {
                 inference_url: &config.inference_service_url,
                 inference_api_key: config.inference_service_api_key.as_deref(),
                 env: &|name| std::env::var(name).ok(),
             },
         )?;
+        match source {
+            CatalogSource::File(file) => tracing::info!(%file, "model catalog loaded"),
+            CatalogSource::BuiltIn => tracing::info!(
+                "no STUDIO_MODELS_FILE and no config/models.toml here: using the built-in catalog"
+            ),
+        }
         let usage_writer = UsageWriter::start(
             pool.clone(),
             Duration::from_millis(config.usage_flush_ms.max(10)),
         );
         let auth: Arc<dyn AuthService> = Arc::new(auth);
-        let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
+        let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone());
         Ok(Self {
             oauth: Arc::new(oauth),
             usage: Arc::new(UsageSummaries::new(pool.clone())),

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::http::Method;
 use serde_json::Value;
+use studio_auth::oauth::providers_from_lookup;
 use studio_core::Config;
 use studio_gateway::Application;
 
@@ -25,7 +26,12 @@ impl TestApp {
     /// Starts a gateway with the test defaults, overridden by `overrides`.
     pub async fn spawn_with(db: &TestDb, overrides: &[(&str, &str)]) -> Self {
         let config = Self::config(db, overrides).expect("test configuration is valid");
-        let app = Application::build(config).await.expect("gateway starts");
+        let vars = Self::env(db, overrides);
+        let oauth = providers_from_lookup(|name| vars.get(name).cloned())
+            .expect("test OAuth configuration is valid");
+        let app = Application::build(config, oauth)
+            .await
+            .expect("gateway starts");
         let port = app.port();
         db.track(app.handle());
         actix_web::rt::spawn(app.run_until_stopped());

@@ -41,6 +41,23 @@ where
 
 pub use studio_test_macros::db_test;
 
+/// Polls `check` until it gives a value, failing the test with `what` after `within_secs`:
+/// the way to wait for background work (pollers, batch writers, expiry) without fixed sleeps.
+pub async fn eventually<T, F, Fut>(within_secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(within_secs);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub use app::TEST_SECRET;
 
 /// Registers a user and returns the sign-up response body.

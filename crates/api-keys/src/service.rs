@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use moka::future::Cache;
-use studio_core::{ids::new_id, time::now, DbPool};
+use studio_core::{ids::new_id, poll, time::now, DbPool};
 
 use crate::{
     cache::{new_cache, Lookup},
@@ -17,9 +17,6 @@ use crate::{
 };
 
 const MAX_NAME_CHARS: usize = 100;
-const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// Another instance's clock may lag ours; look back further than the last poll.
-const CLOCK_SLACK: chrono::Duration = chrono::Duration::seconds(10);
 
 #[async_trait]
 pub trait ApiKeyService: Send + Sync {
@@ -217,21 +214,20 @@ fn spawn_revocation_poller(
     store: Arc<Store>,
     cache: Cache<String, Lookup>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut since = now() - CLOCK_SLACK;
-        let mut ticker = tokio::time::interval(POLL_INTERVAL);
-        loop {
-            ticker.tick().await;
-            let polled_at = now();
-            match store.revoked_since(since).await {
-                Ok(digests) => {
-                    for digest in digests {
-                        cache.invalidate(&digest).await;
-                    }
-                    since = polled_at - CLOCK_SLACK;
+    poll::spawn_revocation_poller(
+        "API key",
+        poll::since_secs_ago(10),
+        move |since| {
+            let store = store.clone();
+            async move { store.revoked_since(since).await }
+        },
+        move |digests| {
+            let cache = cache.clone();
+            async move {
+                for digest in digests {
+                    cache.invalidate(&digest).await;
                 }
-                Err(error) => tracing::warn!(%error, "polling API key revocations failed"),
             }
-        }
-    })
+        },
+    )
 }

@@ -25,11 +25,7 @@ pub trait AuthService: Send + Sync {
         credentials: Credentials,
         client: ClientInfo,
     ) -> Result<AuthResponse, AuthError>;
-    async fn refresh(
-        &self,
-        refresh_token: &str,
-        client: ClientInfo,
-    ) -> Result<AuthResponse, AuthError>;
+    async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse, AuthError>;
     /// Ends the caller's session (and the one `refresh_token` belongs to, if it is theirs).
     async fn logout(
         &self,
@@ -108,11 +104,7 @@ impl AuthService for Auth {
         }
     }
 
-    async fn refresh(
-        &self,
-        refresh_token: &str,
-        _client: ClientInfo,
-    ) -> Result<AuthResponse, AuthError> {
+    async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse, AuthError> {
         let (used, session) = self
             .store
             .refresh_token(&refresh::digest(refresh_token))

@@ -60,12 +60,8 @@ async fn login(
     Ok(HttpResponse::Ok().json(response))
 }
 
-async fn refresh(
-    auth: Auth,
-    client: Client,
-    body: web::Json<RefreshBody>,
-) -> Result<HttpResponse, ApiError> {
-    let response = auth.refresh(&body.refresh_token, client.0).await?;
+async fn refresh(auth: Auth, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    let response = auth.refresh(&body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(response))
 }
 

@@ -6,7 +6,9 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::Duration;
-use studio_core::{config::OAuthProviderConfig, secrets::random_bytes, time::now, DbPool};
+use studio_core::{secrets::random_bytes, time::now, DbPool};
+
+use super::config::OAuthProviderConfig;
 
 use super::{
     linking::{account_for, AppleUser},

@@ -278,7 +278,7 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
 }
 
 #[db_test]
-async fn every_table_round_trips_a_row(db: TestDb) {
+async fn the_diesel_schema_matches_what_the_migrations_create(db: TestDb) {
     let target = TestApp::config(&db, &[]).unwrap().database;
     db::run_migrations(&target).await.unwrap();
     let pool = db::connect(&target, 2).await.unwrap();
