@@ -5,6 +5,7 @@ pub mod app;
 pub mod errors;
 pub mod extractors;
 pub mod middleware;
+pub mod negotiate;
 pub mod routes;
 pub mod startup;
 pub mod state;

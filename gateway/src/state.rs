@@ -5,8 +5,8 @@ use std::{sync::Arc, time::Duration};
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
 use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
 use studio_auth::{
-    oauth::{OAuth, OAuthProviderConfig, OAuthService},
-    Auth, AuthService, AuthSettings,
+    oauth::{AccountCredentials, OAuth, OAuthProviderConfig, OAuthService},
+    Auth, AuthService, AuthSettings, MailSettings,
 };
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
@@ -38,9 +38,20 @@ impl AppState {
                 access_token_minutes: config.access_token_minutes,
                 refresh_token_minutes: config.refresh_token_minutes,
                 attempts_per_minute: config.auth_rate_limit_per_minute,
+                refresh_grace: Duration::from_secs(config.refresh_grace_secs),
+                janitor_interval: Duration::from_secs(config.janitor_interval_secs),
+                mail: MailSettings {
+                    smtp_url: config.email_smtp_url.clone(),
+                    from: config.email_from.clone(),
+                    frontend_url: config.frontend_url.clone(),
+                    log_links: !config.is_production(),
+                },
             },
         )
         .await?;
+        if config.email_smtp_url.is_none() {
+            tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
+        }
         let api_keys = ApiKeys::new(
             pool.clone(),
             ApiKeySettings {
@@ -68,7 +79,9 @@ impl AppState {
             Duration::from_millis(config.usage_flush_ms.max(10)),
         );
         let auth: Arc<dyn AuthService> = Arc::new(auth);
-        let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone());
+        let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
+        let keys = Arc::new(KeysOfAccount(api_keys.clone()));
+        let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone(), keys);
         Ok(Self {
             oauth: Arc::new(oauth),
             usage: Arc::new(UsageSummaries::new(pool.clone())),
@@ -76,7 +89,7 @@ impl AppState {
             config: Arc::new(config),
             pool,
             auth,
-            api_keys: Arc::new(api_keys),
+            api_keys,
             catalog: Arc::new(catalog),
         })
     }
@@ -122,5 +135,16 @@ impl AppState {
     pub async fn shutdown(&self) {
         self.api_keys.flush().await;
         self.usage_writer.flush().await;
+    }
+}
+
+/// Lets an account hand-over (OAuth linking) revoke the account's API keys without the auth
+/// crate knowing the API key crate.
+struct KeysOfAccount(Arc<dyn ApiKeyService>);
+
+#[async_trait::async_trait]
+impl AccountCredentials for KeysOfAccount {
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, String> {
+        self.0.revoke_all(user_id).await.map_err(|e| e.to_string())
     }
 }

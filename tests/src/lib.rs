@@ -7,6 +7,7 @@ mod database;
 mod http;
 pub mod oidc;
 pub mod sign_in;
+pub mod smtp;
 pub mod upstream;
 
 pub use app::TestApp;
@@ -76,6 +77,23 @@ pub async fn access_token(app: &TestApp, email: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Registers a user and follows the verification link mailed to `mail`; returns the sign-up
+/// body (whose `user.emailVerified` was still false).
+pub async fn register_verified(
+    app: &TestApp,
+    mail: &smtp::MailServer,
+    email: &str,
+) -> serde_json::Value {
+    let body = register(app, email).await;
+    let token = mail.wait_for(email, 0).await.token().unwrap();
+    let verified = app
+        .post("/api/auth/verify-email", &serde_json::json!({ "token": token }))
+        .await
+        .expect(200);
+    assert_eq!(verified["emailVerified"], true);
+    body
 }
 
 /// Creates an API key for the user of `token` and returns the full key.

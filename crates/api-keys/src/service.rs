@@ -17,6 +17,8 @@ use crate::{
 };
 
 const MAX_NAME_CHARS: usize = 100;
+/// Ten years: a key meant to outlive that should be rotated, and far dates overflow clients.
+const MAX_LIFETIME_DAYS: i64 = 3653;
 
 #[async_trait]
 pub trait ApiKeyService: Send + Sync {
@@ -30,6 +32,8 @@ pub trait ApiKeyService: Send + Sync {
         name: &str,
     ) -> Result<ApiKeyInfo, ApiKeyError>;
     async fn revoke(&self, user_id: &str, key_id: &str) -> Result<(), ApiKeyError>;
+    /// Revokes every key of the user at once (an account handed to a new owner).
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, ApiKeyError>;
     /// Who owns this key, if it is valid; served from the cache after the first use.
     async fn verify(&self, key: &str) -> Result<VerifiedKey, ApiKeyError>;
     /// Writes pending `lastUsedAt` values now (graceful shutdown).
@@ -119,6 +123,12 @@ impl ApiKeyService for ApiKeys {
                 message: "expiresAt must be in the future".into(),
             });
         }
+        if expires_at.is_some_and(|at| at > created_at + chrono::Duration::days(MAX_LIFETIME_DAYS)) {
+            return Err(ApiKeyError::InvalidField {
+                field: "expiresAt",
+                message: "expiresAt must be at most 10 years ahead".into(),
+            });
+        }
         if self.store.active_count(user_id, created_at).await? >= i64::from(self.max_active) {
             return Err(ApiKeyError::TooManyKeys {
                 limit: self.max_active,
@@ -177,6 +187,14 @@ impl ApiKeyService for ApiKeys {
         self.store.revoke(&row.id, now()).await?;
         self.cache.invalidate(&row.key_hash).await;
         Ok(())
+    }
+
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, ApiKeyError> {
+        let digests = self.store.revoke_all(user_id, now()).await?;
+        for digest in &digests {
+            self.cache.invalidate(digest).await;
+        }
+        Ok(digests.len())
     }
 
     async fn verify(&self, key: &str) -> Result<VerifiedKey, ApiKeyError> {

@@ -70,6 +70,12 @@ pub struct Config {
     pub usage_flush_ms: u64,
     /// The gateway's public base URL (OAuth callbacks); when unset, taken from the request.
     pub public_url: Option<String>,
+    /// `smtp://host:port` or `smtps://user:pass@host`; `None`: mail is written to the log.
+    pub email_smtp_url: Option<String>,
+    pub email_from: String,
+    /// A rotated refresh token still returns its successor for this long (0: off).
+    pub refresh_grace_secs: u64,
+    pub janitor_interval_secs: u64,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
 }
@@ -153,6 +159,18 @@ impl Config {
                 .optional("STUDIO_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
+            email_smtp_url: vars.smtp_url("EMAIL_SMTP_URL"),
+            email_from: vars.text("EMAIL_FROM", "Studio <no-reply@localhost>"),
+            refresh_grace_secs: vars.parsed(
+                "STUDIO_REFRESH_GRACE_SECS",
+                "10",
+                "not a number of seconds",
+            ),
+            janitor_interval_secs: vars.parsed(
+                "STUDIO_JANITOR_INTERVAL_SECS",
+                "300",
+                "not a number of seconds",
+            ),
         };
         let generated = vars.generated();
         vars.finish()?;

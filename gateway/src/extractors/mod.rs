@@ -8,4 +8,4 @@ mod client;
 pub use api_caller::ApiCaller;
 pub use auth_user::AuthUser;
 pub use bearer::bearer_token;
-pub use client::{client_ip, Client};
+pub use client::{client_ip, request_origin, trusted_proxies, Client};

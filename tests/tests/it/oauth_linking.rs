@@ -7,14 +7,7 @@ use studio_tests::{db_test, oidc::Identity, sign_in::*, TestDb};
 #[db_test]
 async fn only_verified_emails_link_to_existing_accounts(db: TestDb) {
     let p = setup(&db).await;
-    let owner = p
-        .app
-        .post(
-            "/api/auth/register",
-            &json!({"email": "owner@example.com", "password": "correct horse battery"}),
-        )
-        .await
-        .expect(201);
+    let owner = studio_tests::register_verified(&p.app, &p.mail, "owner@example.com").await;
     let owner_token = owner["accessToken"].as_str().unwrap();
     let mut unverified = Identity::new("attacker-sub", "owner@example.com");
     unverified.email_verified = false;

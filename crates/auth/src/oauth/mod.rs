@@ -15,5 +15,6 @@ mod types;
 pub use apple::client_secret as apple_client_secret;
 pub use config::{providers_from_lookup, AppleSigning, OAuthKind, OAuthProviderConfig};
 pub use error::OAuthError;
+pub use linking::AccountCredentials;
 pub use service::{OAuth, OAuthService};
 pub use types::{CallbackOutcome, CallbackParams, IdentityInfo, ProviderInfo, StartedFlow};

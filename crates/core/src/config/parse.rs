@@ -180,6 +180,20 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
+    pub fn smtp_url(&mut self, var: &'static str) -> Option<String> {
+        let raw = self.get(var)?;
+        match url::Url::parse(&raw) {
+            Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => Some(raw),
+            _ => {
+                self.fail(
+                    var,
+                    "not an SMTP URL like smtp://127.0.0.1:2525 or smtps://user:pass@host",
+                );
+                None
+            }
+        }
+    }
+
     pub fn database(&mut self) -> DatabaseTarget {
         let Some(raw) = self.get("DATABASE_URL") else {
             return DatabaseTarget::Sqlite(PathBuf::from("./data/studio.db"));
