@@ -16,10 +16,41 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// The message with quoted-printable undone (soft line breaks and `=XX` escapes), as a
+    /// mail reader shows it.
+    pub fn text(&self) -> String {
+        if !self
+            .data
+            .to_ascii_lowercase()
+            .contains("content-transfer-encoding: quoted-printable")
+        {
+            return self.data.clone();
+        }
+        let joined = self.data.replace("=\n", "");
+        let mut text = String::new();
+        let mut rest = joined.as_str();
+        while let Some(at) = rest.find('=') {
+            text.push_str(&rest[..at]);
+            match u8::from_str_radix(rest.get(at + 1..at + 3).unwrap_or(""), 16) {
+                Ok(byte) => {
+                    text.push(byte as char);
+                    rest = &rest[at + 3..];
+                }
+                Err(_) => {
+                    text.push('=');
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+        text.push_str(rest);
+        text
+    }
+
     /// The token of the first `…?token=` link in the message.
     pub fn token(&self) -> Option<String> {
-        let start = self.data.find("token=")? + "token=".len();
-        let token: String = self.data[start..]
+        let text = self.text();
+        let start = text.find("token=")? + "token=".len();
+        let token: String = text[start..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect();
@@ -63,10 +94,13 @@ impl MailServer {
             .collect()
     }
 
-    /// Waits (up to 10 s) for the `nth` message (0-based) to `address`.
-    pub async fn wait_for(&self, address: &str, nth: usize) -> Mail {
-        crate::eventually(10, &format!("no mail #{nth} to {address}"), || async {
-            self.to(address).get(nth).cloned()
+    /// Waits (up to 10 s) for the `nth` message (0-based) to `address` with a link to the
+    /// frontend's `page` (`verify-email`, `reset-password`), and returns it.
+    pub async fn wait_for(&self, address: &str, page: &str, nth: usize) -> Mail {
+        let link = format!("/{page}?token=");
+        crate::eventually(10, &format!("no mail #{nth} to {address} for {page}"), || async {
+            let mut found = self.to(address).into_iter().filter(|m| m.text().contains(&link));
+            found.nth(nth)
         })
         .await
     }

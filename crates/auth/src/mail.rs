@@ -8,7 +8,7 @@
 use std::{sync::Arc, time::Duration};
 
 use lettre::{
-    message::{header::ContentType, header::ContentTransferEncoding, Body, Mailbox},
+    message::{header::ContentType, Body, Mailbox},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -96,10 +96,8 @@ impl Mailer {
     }
 
     fn message(&self, mail: &Mail) -> Result<Message, String> {
-        // 7bit keeps links intact on one line for any reader (quoted-printable would break
-        // them); every line here is ASCII and far below SMTP's 998-character limit.
-        let body = Body::new_with_encoding(mail.text.clone(), ContentTransferEncoding::SevenBit)
-            .map_err(|_| "the mail text is not 7-bit ASCII".to_owned())?;
+        // lettre picks the transfer encoding (quoted-printable for lines as long as a link).
+        let body = Body::new(mail.text.clone());
         Message::builder()
             .from(self.from.clone())
             .to(mail.to.parse::<Mailbox>().map_err(|e| e.to_string())?)

@@ -5,6 +5,7 @@
 mod api_keys;
 mod auth;
 mod chat;
+mod email;
 mod foundation;
 mod limits;
 mod migrations;
@@ -15,5 +16,6 @@ mod refresh_grace;
 mod revocation;
 mod schema_drift;
 mod sessions;
+mod takeover;
 mod tidy;
 mod tokens;
