@@ -96,7 +96,7 @@ impl TestApp {
     ) -> TestResponse {
         let mut request = self.client.request(method, self.url(path));
         for (name, value) in headers {
-            request = request.insert_header((*name, *value));
+            request = request.append_header((*name, *value));
         }
         let sent = match body {
             Some(json) => request.send_json(json).await,
