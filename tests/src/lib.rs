@@ -87,9 +87,16 @@ pub async fn register_verified(
     email: &str,
 ) -> serde_json::Value {
     let body = register(app, email).await;
-    let token = mail.wait_for(email, "verify-email", 0).await.token().unwrap();
+    let token = mail
+        .wait_for(email, "verify-email", 0)
+        .await
+        .token()
+        .unwrap();
     let verified = app
-        .post("/api/auth/verify-email", &serde_json::json!({ "token": token }))
+        .post(
+            "/api/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
         .await
         .expect(200);
     assert_eq!(verified["emailVerified"], true);

@@ -98,10 +98,17 @@ impl MailServer {
     /// frontend's `page` (`verify-email`, `reset-password`), and returns it.
     pub async fn wait_for(&self, address: &str, page: &str, nth: usize) -> Mail {
         let link = format!("/{page}?token=");
-        crate::eventually(10, &format!("no mail #{nth} to {address} for {page}"), || async {
-            let mut found = self.to(address).into_iter().filter(|m| m.text().contains(&link));
-            found.nth(nth)
-        })
+        crate::eventually(
+            10,
+            &format!("no mail #{nth} to {address} for {page}"),
+            || async {
+                let mut found = self
+                    .to(address)
+                    .into_iter()
+                    .filter(|m| m.text().contains(&link));
+                found.nth(nth)
+            },
+        )
         .await
     }
 }
@@ -115,7 +122,11 @@ async fn session(stream: TcpStream, inbox: Arc<Mutex<Vec<Mail>>>) {
     }
     let mut to = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
-        let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         let answer = match verb.as_str() {
             "EHLO" | "HELO" => "250-studio-test\r\n250 8BITMIME".to_owned(),
             "MAIL" => {

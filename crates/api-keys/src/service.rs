@@ -123,7 +123,8 @@ impl ApiKeyService for ApiKeys {
                 message: "expiresAt must be in the future".into(),
             });
         }
-        if expires_at.is_some_and(|at| at > created_at + chrono::Duration::days(MAX_LIFETIME_DAYS)) {
+        if expires_at.is_some_and(|at| at > created_at + chrono::Duration::days(MAX_LIFETIME_DAYS))
+        {
             return Err(ApiKeyError::InvalidField {
                 field: "expiresAt",
                 message: "expiresAt must be at most 10 years ahead".into(),

@@ -25,28 +25,32 @@ const VERIFY_LIFETIME: Duration = Duration::hours(24);
 const RESET_LIFETIME: Duration = Duration::hours(1);
 
 async fn mail_token(store: &Store, user: &UserRow, purpose: Purpose) -> Result<String, AuthError> {
-        let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
-        let created_at = now();
-        let lifetime = match purpose {
-            Purpose::Verify => VERIFY_LIFETIME,
-            Purpose::Reset => RESET_LIFETIME,
-        };
-        store
-            .insert_email_token(&EmailTokenRow {
-                token_hash: digest(&token),
-                user_id: user.id.clone(),
-                purpose: purpose.as_str().to_owned(),
-                email: user.email.clone(),
-                created_at,
-                expires_at: created_at + lifetime,
-                used_at: None,
-            })
-            .await?;
-        Ok(token)
+    let token = URL_SAFE_NO_PAD.encode(random_bytes(32));
+    let created_at = now();
+    let lifetime = match purpose {
+        Purpose::Verify => VERIFY_LIFETIME,
+        Purpose::Reset => RESET_LIFETIME,
+    };
+    store
+        .insert_email_token(&EmailTokenRow {
+            token_hash: digest(&token),
+            user_id: user.id.clone(),
+            purpose: purpose.as_str().to_owned(),
+            email: user.email.clone(),
+            created_at,
+            expires_at: created_at + lifetime,
+            used_at: None,
+        })
+        .await?;
+    Ok(token)
 }
 
 /// Looks the address up and mails a reset link if it has an account (run in the background).
-async fn mail_reset(store: Arc<Store>, mailer: Arc<Mailer>, email: String) -> Result<(), AuthError> {
+async fn mail_reset(
+    store: Arc<Store>,
+    mailer: Arc<Mailer>,
+    email: String,
+) -> Result<(), AuthError> {
     let Some(user) = store.user_by_email(&email).await? else {
         tracing::info!("password reset asked for an address with no account");
         return Ok(());
@@ -86,7 +90,11 @@ impl Auth {
             .await?
             .ok_or(AuthError::InvalidEmailToken)?;
         // The address may have changed since the link was mailed: then it proves nothing.
-        if !self.store.mark_verified(&row.user_id, &row.email, now()).await? {
+        if !self
+            .store
+            .mark_verified(&row.user_id, &row.email, now())
+            .await?
+        {
             return Err(AuthError::InvalidEmailToken);
         }
         Ok(self.existing_user(&row.user_id).await?.into())
@@ -130,7 +138,9 @@ impl Auth {
             .ok_or(AuthError::InvalidEmailToken)?;
         let hash = self.hashing.hash(password).await?;
         self.store.set_password(&row.user_id, &hash, now()).await?;
-        self.store.mark_verified(&row.user_id, &row.email, now()).await?;
+        self.store
+            .mark_verified(&row.user_id, &row.email, now())
+            .await?;
         self.store
             .spend_email_tokens(&row.user_id, Purpose::Reset, now())
             .await?;
@@ -141,8 +151,12 @@ impl Auth {
     /// A verified provider identity proved the address of an account nobody had verified: the
     /// password someone set on it goes, and so does every session.
     pub(crate) async fn hand_over_account(&self, user_id: &str) -> Result<(), AuthError> {
-        self.store.remove_password_and_verify(user_id, now()).await?;
-        self.store.spend_email_tokens(user_id, Purpose::Reset, now()).await?;
+        self.store
+            .remove_password_and_verify(user_id, now())
+            .await?;
+        self.store
+            .spend_email_tokens(user_id, Purpose::Reset, now())
+            .await?;
         self.end_sessions(user_id, None).await
     }
 }

@@ -97,9 +97,19 @@ impl Janitor {
                     .lt(ended_before)
                     .or(auth_sessions::expires_at.lt(ended_before))
             )?,
-            oauth_flows: purge!(pool, oauth_flows, state_hash, oauth_flows::expires_at.lt(at))?,
+            oauth_flows: purge!(
+                pool,
+                oauth_flows,
+                state_hash,
+                oauth_flows::expires_at.lt(at)
+            )?,
             oauth_codes: purge!(pool, oauth_codes, code_hash, oauth_codes::expires_at.lt(at))?,
-            email_tokens: purge!(pool, email_tokens, token_hash, email_tokens::expires_at.lt(at))?,
+            email_tokens: purge!(
+                pool,
+                email_tokens,
+                token_hash,
+                email_tokens::expires_at.lt(at)
+            )?,
         })
     }
 }

@@ -138,7 +138,10 @@ impl Limits {
     pub fn attempt(&self, action: &str, keys: &[&str]) -> Result<(), RateLimited> {
         let mut taken = Vec::new();
         for key in keys {
-            match self.attempts.take(&format!("{action}:{key}"), self.per_minute) {
+            match self
+                .attempts
+                .take(&format!("{action}:{key}"), self.per_minute)
+            {
                 Ok(window) => taken.push(window),
                 Err(limited) => {
                     for window in &taken {

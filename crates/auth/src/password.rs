@@ -164,13 +164,17 @@ mod tests {
         let stored = hashing.hash("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let dummy = hashing.hash("dummy password".into()).await.unwrap();
-        assert!(hashing.verify("correct horse".into(), Some(stored.clone()), &dummy)
+        assert!(hashing
+            .verify("correct horse".into(), Some(stored.clone()), &dummy)
             .await
             .unwrap());
-        assert!(!hashing.verify("wrong horse".into(), Some(stored), &dummy)
+        assert!(!hashing
+            .verify("wrong horse".into(), Some(stored), &dummy)
             .await
             .unwrap());
-        assert!(!hashing.verify("dummy password".into(), None, &dummy).await.unwrap());
+        assert!(!hashing
+            .verify("dummy password".into(), None, &dummy)
+            .await
+            .unwrap());
     }
 }
-

@@ -123,12 +123,10 @@ impl From<OAuthError> for ApiError {
             OAuthError::LastSignInMethod => {
                 ApiError::new(StatusCode::CONFLICT, "last_sign_in_method", message)
             }
-            OAuthError::RateLimited { retry_after_secs } => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                message,
-            )
-            .with_retry_after(retry_after_secs),
+            OAuthError::RateLimited { retry_after_secs } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+                    .with_retry_after(retry_after_secs)
+            }
             OAuthError::Provider(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)
             }

@@ -60,7 +60,11 @@ pub fn request_origin(req: &HttpRequest, trusted: &[IpAddr]) -> String {
         let info = req.connection_info();
         return format!("{}://{}", info.scheme(), info.host());
     }
-    let scheme = if req.app_config().secure() { "https" } else { "http" };
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
     let host = req
         .headers()
         .get(header::HOST)
@@ -114,11 +118,17 @@ mod tests {
 
     #[test]
     fn every_forwarded_for_line_is_walked_from_the_right_past_trusted_proxies() {
-        assert_eq!(from_proxy(&["6.6.6.6, 1.2.3.4", "10.0.0.2"]), Some(ip("1.2.3.4")));
+        assert_eq!(
+            from_proxy(&["6.6.6.6, 1.2.3.4", "10.0.0.2"]),
+            Some(ip("1.2.3.4"))
+        );
         assert_eq!(from_proxy(&["1.2.3.4:5678"]), Some(ip("1.2.3.4")));
         assert_eq!(from_proxy(&["[2001:db8::1]:443"]), Some(ip("2001:db8::1")));
         // An unparsable hop stops the walk: what is left of it cannot be believed.
-        assert_eq!(from_proxy(&["1.2.3.4, garbage, 10.0.0.2"]), Some(ip("10.0.0.2")));
+        assert_eq!(
+            from_proxy(&["1.2.3.4, garbage, 10.0.0.2"]),
+            Some(ip("10.0.0.2"))
+        );
         assert_eq!(from_proxy(&[]), Some(ip("10.0.0.1")));
     }
 
@@ -131,6 +141,9 @@ mod tests {
             .insert_header(("host", "studio.example.com"))
             .to_http_request();
         assert_eq!(client_ip(&req, &[ip("10.0.0.1")]), Some(ip("7.7.7.7")));
-        assert_eq!(request_origin(&req, &[ip("10.0.0.1")]), "http://studio.example.com");
+        assert_eq!(
+            request_origin(&req, &[ip("10.0.0.1")]),
+            "http://studio.example.com"
+        );
     }
 }

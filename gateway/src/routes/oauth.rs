@@ -84,7 +84,10 @@ async fn start(
         .await
         .map_err(ApiError::from)?;
     let cookie = browser_cookie(flow.browser_binding, CookieDuration::minutes(10));
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     let mut response = if prefers_json(accept) {
         HttpResponse::Ok().json(serde_json::json!({ "authorizationUrl": flow.authorization_url }))
     } else {

@@ -220,16 +220,19 @@ async fn active_keys_are_capped_per_user(db: TestDb) {
 async fn a_key_expires_at_most_ten_years_ahead(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     let token = access_token(&app, "ada@example.com").await;
-    let in_years = |years: i64| {
-        (chrono::Utc::now() + chrono::Duration::days(365 * years)).to_rfc3339()
-    };
+    let in_years =
+        |years: i64| (chrono::Utc::now() + chrono::Duration::days(365 * years)).to_rfc3339();
     for far in [in_years(11), "+99999-01-01T00:00:00Z".to_owned()] {
         let refused = app
             .post_auth("/api/keys", &token, &json!({"name": "k", "expiresAt": far}))
             .await;
         assert_eq!(refused.status, 400, "{far}: {}", refused.text());
     }
-    app.post_auth("/api/keys", &token, &json!({"name": "k", "expiresAt": in_years(9)}))
-        .await
-        .expect(201);
+    app.post_auth(
+        "/api/keys",
+        &token,
+        &json!({"name": "k", "expiresAt": in_years(9)}),
+    )
+    .await
+    .expect(201);
 }

@@ -26,7 +26,9 @@ async fn a_new_account_verifies_its_address_with_the_mailed_link_once(db: TestDb
     let token = body["accessToken"].as_str().unwrap();
     let message = mail.wait_for("ada@example.com", "verify-email", 0).await;
     assert!(
-        message.text().contains(&format!("{FRONTEND}/verify-email?token=")),
+        message
+            .text()
+            .contains(&format!("{FRONTEND}/verify-email?token=")),
         "{}",
         message.text()
     );
@@ -36,7 +38,10 @@ async fn a_new_account_verifies_its_address_with_the_mailed_link_once(db: TestDb
         .await
         .expect(200);
     assert_eq!(verified["emailVerified"], true);
-    assert_eq!(app.get_auth("/api/auth/me", token).await.expect(200)["emailVerified"], true);
+    assert_eq!(
+        app.get_auth("/api/auth/me", token).await.expect(200)["emailVerified"],
+        true
+    );
     app.post("/api/auth/verify-email", &json!({ "token": link_token }))
         .await
         .expect_api_error(400, "invalid_email_token");
@@ -56,7 +61,11 @@ async fn resend_mails_a_new_link_and_expired_links_are_refused(db: TestDb) {
     app.post_auth("/api/auth/verify-email/resend", &token, &json!({}))
         .await
         .expect(202);
-    let second = mail.wait_for("ada@example.com", "verify-email", 1).await.token().unwrap();
+    let second = mail
+        .wait_for("ada@example.com", "verify-email", 1)
+        .await
+        .token()
+        .unwrap();
     let target = TestApp::config(&db, &[]).unwrap().database;
     let pool = studio_core::db::connect(&target, 1).await.unwrap();
     let past = studio_core::time::now() - chrono::Duration::minutes(1);
@@ -85,7 +94,9 @@ async fn forgot_answers_202_either_way_and_mails_only_real_accounts(db: TestDb) 
         assert!(response.body.is_empty());
     }
     let reset = mail.wait_for("ada@example.com", "reset-password", 0).await;
-    assert!(reset.text().contains(&format!("{FRONTEND}/reset-password?token=")));
+    assert!(reset
+        .text()
+        .contains(&format!("{FRONTEND}/reset-password?token=")));
     assert!(mail.to("nobody@example.com").is_empty());
 }
 
@@ -100,15 +111,27 @@ async fn a_reset_sets_the_password_once_and_ends_every_session(db: TestDb) {
         )
         .await
         .expect(200);
-    app.post("/api/auth/password/forgot", &json!({"email": "ada@example.com"}))
+    app.post(
+        "/api/auth/password/forgot",
+        &json!({"email": "ada@example.com"}),
+    )
+    .await
+    .expect(202);
+    let token = mail
+        .wait_for("ada@example.com", "reset-password", 0)
         .await
-        .expect(202);
-    let token = mail.wait_for("ada@example.com", "reset-password", 0).await.token().unwrap();
-    app.post("/api/auth/password/reset", &json!({"token": token, "password": "short"}))
-        .await
-        .expect_api_error(400, "validation_error");
+        .token()
+        .unwrap();
+    app.post(
+        "/api/auth/password/reset",
+        &json!({"token": token, "password": "short"}),
+    )
+    .await
+    .expect_api_error(400, "validation_error");
     let reset = json!({"token": token, "password": "a brand new password"});
-    app.post("/api/auth/password/reset", &reset).await.expect(204);
+    app.post("/api/auth/password/reset", &reset)
+        .await
+        .expect(204);
     app.post("/api/auth/password/reset", &reset)
         .await
         .expect_api_error(400, "invalid_email_token");
@@ -116,9 +139,12 @@ async fn a_reset_sets_the_password_once_and_ends_every_session(db: TestDb) {
         app.get_auth("/api/auth/me", body["accessToken"].as_str().unwrap())
             .await
             .expect_api_error(401, "invalid_token");
-        app.post("/api/auth/refresh", &json!({"refreshToken": body["refreshToken"]}))
-            .await
-            .expect_api_error(401, "invalid_refresh_token");
+        app.post(
+            "/api/auth/refresh",
+            &json!({"refreshToken": body["refreshToken"]}),
+        )
+        .await
+        .expect_api_error(401, "invalid_refresh_token");
     }
     app.post(
         "/api/auth/login",

@@ -8,7 +8,7 @@ use std::{
 
 use actix_web::http::Method;
 use serde_json::json;
-use studio_tests::{db_test, eventually, register, TestApp, TestDb, TEST_SECRET};
+use studio_tests::{db_test, eventually, register, TestApp, TestDb};
 
 const FLOOD: usize = 200;
 const MAX_RSS_KIB: u64 = 256 * 1024;
@@ -45,7 +45,6 @@ async fn spawn_gateway(db: &TestDb) -> (Gateway, TestApp) {
     let child = Command::new(env!("CARGO_BIN_EXE_studio-test-gateway"))
         .env_clear()
         .envs(env)
-        .env("JWT_SECRET_KEY", TEST_SECRET)
         .current_dir(db.dir())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -115,7 +114,10 @@ async fn a_wrong_password_flood_keeps_memory_bounded_and_the_owner_signs_in(db: 
     let (statuses, (owner_status, owner_took), slowest_health) =
         futures_util::join!(flood, owner, health);
     assert_eq!(owner_status, 200);
-    assert!(statuses.iter().all(|s| matches!(s, 401 | 429 | 503)), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 429 | 503)),
+        "{statuses:?}"
+    );
     let peak = peak_rss_kib(gateway.0.id());
     eprintln!(
         "flood: {FLOOD} logins, peak RSS {} MiB, owner signed in after {owner_took:?}, \

@@ -43,9 +43,12 @@ async fn expired_rows_are_purged_in_batches_and_live_ones_kept(db: TestDb) {
     let mail = MailServer::start().await;
     let app = TestApp::spawn_with(&db, &[("EMAIL_SMTP_URL", &mail.url)]).await;
     let first = register(&app, "ada@example.com").await;
-    app.post("/api/auth/refresh", &json!({"refreshToken": first["refreshToken"]}))
-        .await
-        .expect(200);
+    app.post(
+        "/api/auth/refresh",
+        &json!({"refreshToken": first["refreshToken"]}),
+    )
+    .await
+    .expect(200);
     let target = TestApp::config(&db, &[]).unwrap().database;
     let pool = studio_core::db::connect(&target, 2).await.unwrap();
     // More abandoned sign-ins than one batch holds.
@@ -80,7 +83,10 @@ async fn expired_rows_are_purged_in_batches_and_live_ones_kept(db: TestDb) {
     let janitor = Janitor::new(pool.clone(), 10_080);
     let purged = janitor.run_once(now()).await.unwrap();
     assert_eq!(purged.oauth_flows, 1_200);
-    assert_eq!(purged.refresh_tokens + purged.sessions + purged.email_tokens, 0);
+    assert_eq!(
+        purged.refresh_tokens + purged.sessions + purged.email_tokens,
+        0
+    );
     assert_eq!(count(&pool).await, [2, 1, 0, 1]);
     // The user is still signed in; a week and more later, everything has expired.
     app.get_auth("/api/auth/me", first["accessToken"].as_str().unwrap())

@@ -30,7 +30,11 @@ async fn a_stranger_failing_against_an_account_does_not_lock_its_owner_out(db: T
     register(&app, "ada@example.com").await;
     for _ in 0..11 {
         let failed = login_from(&app, "6.6.6.6", "ada@example.com", "wrong password").await;
-        assert!(matches!(failed.status.as_u16(), 401 | 429), "{}", failed.text());
+        assert!(
+            matches!(failed.status.as_u16(), 401 | 429),
+            "{}",
+            failed.text()
+        );
     }
     let limited = login_from(&app, "6.6.6.6", "ADA@example.com", "wrong password").await;
     limited.expect_api_error(429, "rate_limited");
@@ -76,16 +80,22 @@ async fn wrong_current_passwords_are_throttled(db: TestDb) {
     let bearer = format!("Bearer {token}");
     let change = |current: &'static str| {
         let body = json!({"currentPassword": current, "newPassword": "another good password"});
-        let headers = [("authorization", bearer.clone()), ("x-forwarded-for", "6.6.6.6".into())];
+        let headers = [
+            ("authorization", bearer.clone()),
+            ("x-forwarded-for", "6.6.6.6".into()),
+        ];
         let app = &app;
         async move {
-            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.request(Method::POST, "/api/auth/password", &headers, Some(&body))
                 .await
         }
     };
     for _ in 0..3 {
-        change("guess").await.expect_api_error(400, "wrong_password");
+        change("guess")
+            .await
+            .expect_api_error(400, "wrong_password");
     }
     change("guess").await.expect_api_error(429, "rate_limited");
 }
@@ -95,7 +105,10 @@ async fn forgot_and_resend_are_throttled(db: TestDb) {
     let mail = MailServer::start().await;
     let app = behind_proxy(
         &db,
-        &[("STUDIO_AUTH_RATE_LIMIT", "2"), ("EMAIL_SMTP_URL", &mail.url)],
+        &[
+            ("STUDIO_AUTH_RATE_LIMIT", "2"),
+            ("EMAIL_SMTP_URL", &mail.url),
+        ],
     )
     .await;
     let token = studio_tests::access_token(&app, "ada@example.com").await;

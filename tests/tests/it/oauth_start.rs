@@ -1,7 +1,7 @@
 //! Starting a provider sign-in: content negotiation, forwarded headers, throttling.
 
 use actix_web::http::Method;
-use studio_tests::{db_test, oidc::TestIdp, oidc::ClientAuth, TestApp, TestDb, TestResponse};
+use studio_tests::{db_test, oidc::ClientAuth, oidc::TestIdp, TestApp, TestDb, TestResponse};
 
 async fn app_with_google(db: &TestDb, extra: &[(&str, &str)]) -> (TestApp, TestIdp) {
     let google = TestIdp::start(db, "studio-google", "google-secret", ClientAuth::Basic).await;
@@ -69,16 +69,23 @@ async fn forwarded_host_counts_only_from_a_trusted_proxy(db: TestDb) {
 async fn starting_sign_ins_is_throttled_per_client(db: TestDb) {
     let (app, _google) = app_with_google(
         &db,
-        &[("STUDIO_AUTH_RATE_LIMIT", "3"), ("STUDIO_TRUSTED_PROXIES", "127.0.0.1")],
+        &[
+            ("STUDIO_AUTH_RATE_LIMIT", "3"),
+            ("STUDIO_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
     )
     .await;
     for _ in 0..3 {
-        start(&app, &[("x-forwarded-for", "6.6.6.6")]).await.expect(302);
+        start(&app, &[("x-forwarded-for", "6.6.6.6")])
+            .await
+            .expect(302);
     }
     start(&app, &[("x-forwarded-for", "6.6.6.6")])
         .await
         .expect_api_error(429, "rate_limited");
-    start(&app, &[("x-forwarded-for", "1.2.3.4")]).await.expect(302);
+    start(&app, &[("x-forwarded-for", "1.2.3.4")])
+        .await
+        .expect(302);
 }
 
 #[db_test]
@@ -97,7 +104,10 @@ async fn the_client_address_comes_from_every_forwarded_for_line(db: TestDb) {
         .await
         .expect(201);
     let sessions = app
-        .get_auth("/api/auth/sessions", signed_up["accessToken"].as_str().unwrap())
+        .get_auth(
+            "/api/auth/sessions",
+            signed_up["accessToken"].as_str().unwrap(),
+        )
         .await
         .expect(200);
     assert_eq!(sessions[0]["ipAddress"], "1.2.3.4");

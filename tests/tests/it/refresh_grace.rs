@@ -48,9 +48,12 @@ async fn a_replay_after_the_grace_window_revokes_the_whole_sign_in(db: TestDb) {
     app.post("/api/auth/refresh", &json!({ "refreshToken": old }))
         .await
         .expect_api_error(401, "invalid_refresh_token");
-    app.post("/api/auth/refresh", &json!({ "refreshToken": next["refreshToken"] }))
-        .await
-        .expect_api_error(401, "invalid_refresh_token");
+    app.post(
+        "/api/auth/refresh",
+        &json!({ "refreshToken": next["refreshToken"] }),
+    )
+    .await
+    .expect_api_error(401, "invalid_refresh_token");
     app.get_auth("/api/auth/me", next["accessToken"].as_str().unwrap())
         .await
         .expect_api_error(401, "invalid_token");

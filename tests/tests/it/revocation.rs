@@ -9,15 +9,23 @@ async fn ending_someone_elses_session_is_404_and_leaves_their_tokens_working(db:
     let app = TestApp::spawn(&db).await;
     let victim = studio_tests::access_token(&app, "victim@example.com").await;
     let attacker = studio_tests::access_token(&app, "attacker@example.com").await;
-    let sessions = app.get_auth("/api/auth/sessions", &victim).await.expect(200);
+    let sessions = app
+        .get_auth("/api/auth/sessions", &victim)
+        .await
+        .expect(200);
     let path = format!("/api/auth/sessions/{}", sessions[0]["id"].as_str().unwrap());
     app.send_auth(Method::DELETE, &path, &attacker, None)
         .await
         .expect_api_error(404, "not_found");
     app.get_auth("/api/auth/me", &victim).await.expect(200);
-    app.send_auth(Method::DELETE, "/api/auth/sessions/made-up", &attacker, None)
-        .await
-        .expect_api_error(404, "not_found");
+    app.send_auth(
+        Method::DELETE,
+        "/api/auth/sessions/made-up",
+        &attacker,
+        None,
+    )
+    .await
+    .expect_api_error(404, "not_found");
 }
 
 #[db_test]

@@ -48,7 +48,10 @@ async fn a_verified_provider_sign_in_takes_an_unverified_account_from_its_squatt
             .await
             .expect_api_error(401, "invalid_refresh_token");
     }
-    p.app.get_auth("/v1/models", &key).await.expect_openai_error(401);
+    p.app
+        .get_auth("/v1/models", &key)
+        .await
+        .expect_openai_error(401);
     p.app
         .post(
             "/api/auth/login",
@@ -59,7 +62,11 @@ async fn a_verified_provider_sign_in_takes_an_unverified_account_from_its_squatt
     // The owner is signed in, sees no key of the squatter's, and only their own identity.
     let owner_token = owner["accessToken"].as_str().unwrap();
     let keys = p.app.get_auth("/api/keys", owner_token).await.expect(200);
-    assert!(keys.as_array().unwrap().iter().all(|k| k["revokedAt"].is_string()));
+    assert!(keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["revokedAt"].is_string()));
     let identities = p
         .app
         .get_auth("/api/auth/identities", owner_token)

@@ -1,8 +1,8 @@
 //! The auth tables: users, sign-in sessions and their refresh tokens, mailed tokens.
 
+mod accounts;
 mod email_tokens;
 mod sessions;
-mod accounts;
 
 pub use email_tokens::{EmailTokenRow, Purpose};
 
