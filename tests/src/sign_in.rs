@@ -136,3 +136,12 @@ pub async fn exchange(app: &TestApp, code: &str) -> TestResponse {
     app.post("/api/auth/oauth/exchange", &json!({ "code": code }))
         .await
 }
+
+impl Providers {
+    /// Signs in with Google as `subject` <`email`> (verified) and returns the login body.
+    pub async fn google(&self, subject: &str, email: &str) -> serde_json::Value {
+        let identity = Identity::new(subject, email);
+        let landed = sign_in(&self.app, &self.google, "google", identity).await;
+        exchange(&self.app, &landed["code"]).await.expect(200)
+    }
+}

@@ -80,10 +80,11 @@ pub struct Hashing {
 }
 
 impl Hashing {
-    /// One thread per core; they end when the `Hashing` is dropped.
+    /// One thread per core (at most 16: 304 MiB of buffers is plenty); they end when the
+    /// `Hashing` is dropped.
     pub fn sized_from_cores() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::new(cores)
+        Self::new(cores.min(16))
     }
 
     pub fn new(threads: usize) -> Self {
@@ -95,16 +96,18 @@ impl Hashing {
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || {
-                    let mut memory = vec![Block::default(); MEMORY_BLOCKS as usize];
+                    // Allocated on the first hash, then kept: an idle gateway holds none.
+                    let mut memory = Vec::new();
                     loop {
                         let job = match queue.lock() {
                             Ok(queue) => queue.recv(),
                             Err(_) => return,
                         };
-                        match job {
-                            Ok(job) => job(&mut memory),
-                            Err(_) => return,
+                        let Ok(job) = job else { return };
+                        if memory.is_empty() {
+                            memory = vec![Block::default(); MEMORY_BLOCKS as usize];
                         }
+                        job(&mut memory);
                     }
                 });
             if let Err(error) = spawned {

@@ -21,14 +21,7 @@ async fn only_verified_emails_link_to_existing_accounts(db: TestDb) {
         json!([])
     );
 
-    let linked = sign_in(
-        &p.app,
-        &p.google,
-        "google",
-        Identity::new("owner-google", "owner@example.com"),
-    )
-    .await;
-    let body = exchange(&p.app, &linked["code"]).await.expect(200);
+    let body = p.google("owner-google", "owner@example.com").await;
     assert_eq!(body["user"]["id"], owner["user"]["id"]);
     let identities = p
         .app

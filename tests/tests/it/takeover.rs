@@ -23,14 +23,7 @@ async fn a_verified_provider_sign_in_takes_an_unverified_account_from_its_squatt
         .await
         .expect(200);
 
-    let landed = sign_in(
-        &p.app,
-        &p.google,
-        "google",
-        Identity::new("victim-google", "victim@example.com"),
-    )
-    .await;
-    let owner = exchange(&p.app, &landed["code"]).await.expect(200);
+    let owner = p.google("victim-google", "victim@example.com").await;
     assert_eq!(owner["user"]["id"], squatter["user"]["id"]);
     assert_eq!(owner["user"]["emailVerified"], true);
 
@@ -85,14 +78,7 @@ async fn a_squatters_unverified_identity_is_unlinked_by_the_hand_over(db: TestDb
     let squatter = exchange(&p.app, &landed["code"]).await.expect(200);
     assert_eq!(squatter["user"]["emailVerified"], false);
 
-    let landed = sign_in(
-        &p.app,
-        &p.google,
-        "google",
-        Identity::new("victim-google", "victim@example.com"),
-    )
-    .await;
-    let owner = exchange(&p.app, &landed["code"]).await.expect(200);
+    let owner = p.google("victim-google", "victim@example.com").await;
     assert_eq!(owner["user"]["id"], squatter["user"]["id"]);
     p.app
         .get_auth("/api/auth/me", squatter["accessToken"].as_str().unwrap())
@@ -107,14 +93,7 @@ async fn a_squatters_unverified_identity_is_unlinked_by_the_hand_over(db: TestDb
 async fn a_verified_account_is_linked_not_taken_over(db: TestDb) {
     let p = setup(&db).await;
     let owner = studio_tests::register_verified(&p.app, &p.mail, "ada@example.com").await;
-    let landed = sign_in(
-        &p.app,
-        &p.google,
-        "google",
-        Identity::new("ada-google", "ada@example.com"),
-    )
-    .await;
-    exchange(&p.app, &landed["code"]).await.expect(200);
+    p.google("ada-google", "ada@example.com").await;
     p.app
         .get_auth("/api/auth/me", owner["accessToken"].as_str().unwrap())
         .await
