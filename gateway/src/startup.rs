@@ -4,6 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::{dev::Server, dev::ServerHandle, HttpServer};
 use anyhow::Context;
+use studio_auth::oauth::OAuthProviderConfig;
 use studio_core::{db, Config};
 
 use crate::{app::build_app, state::AppState};
@@ -16,7 +17,10 @@ pub struct Application {
 
 impl Application {
     /// Migrates the database, builds every service and binds the listener (port 0 picks one).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: Config,
+        oauth_providers: Vec<OAuthProviderConfig>,
+    ) -> anyhow::Result<Self> {
         for secret in &config.generated_secrets {
             tracing::warn!(
                 "{secret} is not set: using a random value; tokens will not survive a restart"
@@ -34,7 +38,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let shutdown_timeout = config.shutdown_timeout_secs;
-        let state = AppState::build(config, pool).await?;
+        let state = AppState::build(config, oauth_providers, pool).await?;
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(shutdown_timeout)

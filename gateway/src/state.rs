@@ -5,12 +5,12 @@ use std::{sync::Arc, time::Duration};
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
 use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
 use studio_auth::{
-    oauth::{OAuth, OAuthService},
-    Auth, AuthService, AuthSettings,
+    oauth::{AccountCredentials, OAuth, OAuthProviderConfig, OAuthService},
+    Auth, AuthService, AuthSettings, MailSettings,
 };
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
-use studio_models::{Catalog, Defaults, ModelCatalog};
+use studio_models::{Catalog, CatalogSource, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
 
 #[derive(Clone)]
@@ -26,7 +26,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn build(config: Config, pool: DbPool) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: Config,
+        oauth_providers: Vec<OAuthProviderConfig>,
+        pool: DbPool,
+    ) -> anyhow::Result<Self> {
         let auth = Auth::new(
             pool.clone(),
             AuthSettings {
@@ -34,9 +38,20 @@ impl AppState {
                 access_token_minutes: config.access_token_minutes,
                 refresh_token_minutes: config.refresh_token_minutes,
                 attempts_per_minute: config.auth_rate_limit_per_minute,
+                refresh_grace: Duration::from_secs(config.refresh_grace_secs),
+                janitor_interval: Duration::from_secs(config.janitor_interval_secs),
+                mail: MailSettings {
+                    smtp_url: config.email_smtp_url.clone(),
+                    from: config.email_from.clone(),
+                    frontend_url: config.frontend_url.clone(),
+                    log_links: !config.is_production(),
+                },
             },
         )
         .await?;
+        if config.email_smtp_url.is_none() {
+            tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
+        }
         let api_keys = ApiKeys::new(
             pool.clone(),
             ApiKeySettings {
@@ -45,8 +60,8 @@ impl AppState {
                 last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
             },
         );
-        let catalog = Catalog::load(
-            &config.models_file,
+        let (catalog, source) = Catalog::load_configured(
+            config.models_file.as_deref(),
             &Defaults {
                 inference_url: &config.inference_service_url,
                 inference_api_key: config.inference_service_api_key.as_deref(),
@@ -55,6 +70,12 @@ impl AppState {
         )?;
         // The tokenizer for usage estimates takes a moment to build: not on a request.
         tokio::task::spawn_blocking(studio_chat::warm_up_estimates);
+        match source {
+            CatalogSource::File(file) => tracing::info!(%file, "model catalog loaded"),
+            CatalogSource::BuiltIn => tracing::info!(
+                "no STUDIO_MODELS_FILE and no config/models.toml here: using the built-in catalog"
+            ),
+        }
         let usage_writer = UsageWriter::start(
             pool.clone(),
             UsageWriterSettings {
@@ -65,7 +86,9 @@ impl AppState {
             },
         );
         let auth: Arc<dyn AuthService> = Arc::new(auth);
-        let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
+        let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
+        let keys = Arc::new(KeysOfAccount(api_keys.clone()));
+        let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone(), keys);
         Ok(Self {
             oauth: Arc::new(oauth),
             usage: Arc::new(UsageSummaries::new(pool.clone())),
@@ -73,7 +96,7 @@ impl AppState {
             config: Arc::new(config),
             pool,
             auth,
-            api_keys: Arc::new(api_keys),
+            api_keys,
             catalog: Arc::new(catalog),
         })
     }
@@ -110,5 +133,16 @@ impl AppState {
     pub async fn shutdown(&self) {
         self.api_keys.flush().await;
         self.usage_writer.close().await;
+    }
+}
+
+/// Lets an account hand-over (OAuth linking) revoke the account's API keys without the auth
+/// crate knowing the API key crate.
+struct KeysOfAccount(Arc<dyn ApiKeyService>);
+
+#[async_trait::async_trait]
+impl AccountCredentials for KeysOfAccount {
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, String> {
+        self.0.revoke_all(user_id).await.map_err(|e| e.to_string())
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::http::Method;
 use serde_json::Value;
+use studio_auth::oauth::providers_from_lookup;
 use studio_core::Config;
 use studio_gateway::Application;
 
@@ -13,7 +14,8 @@ pub struct TestApp {
     pub base_url: String,
     pub client: awc::Client,
     pub db: TestDb,
-    handle: actix_web::dev::ServerHandle,
+    /// `None` for a gateway running as its own process.
+    handle: Option<actix_web::dev::ServerHandle>,
     /// The server task, which flushes the background writers once the server has stopped.
     running: std::cell::RefCell<Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>>,
 }
@@ -28,13 +30,18 @@ impl TestApp {
     /// Starts a gateway with the test defaults, overridden by `overrides`.
     pub async fn spawn_with(db: &TestDb, overrides: &[(&str, &str)]) -> Self {
         let config = Self::config(db, overrides).expect("test configuration is valid");
-        let app = Application::build(config).await.expect("gateway starts");
+        let vars = Self::env(db, overrides);
+        let oauth = providers_from_lookup(|name| vars.get(name).cloned())
+            .expect("test OAuth configuration is valid");
+        let app = Application::build(config, oauth)
+            .await
+            .expect("gateway starts");
         let port = app.port();
         let handle = app.handle();
         db.track(handle.clone());
         let running = actix_web::rt::spawn(app.run_until_stopped());
         Self {
-            handle,
+            handle: Some(handle),
             running: std::cell::RefCell::new(Some(running)),
             base_url: format!("http://127.0.0.1:{port}"),
             client: awc::Client::builder()
@@ -42,6 +49,17 @@ impl TestApp {
                 .disable_redirects()
                 .finish(),
             db: db.clone(),
+        }
+    }
+
+    /// A client for a gateway that runs elsewhere (its own process) at `base_url`.
+    pub fn external(base_url: String, client: awc::Client, db: &TestDb) -> Self {
+        Self {
+            base_url,
+            client,
+            db: db.clone(),
+            handle: None,
+            running: std::cell::RefCell::new(None),
         }
     }
 
@@ -89,7 +107,9 @@ impl TestApp {
     /// Stops the gateway as SIGTERM does (in-flight requests finish, background writers
     /// flush) and waits until it has.
     pub async fn stop(&self) {
-        self.handle.stop(true).await;
+        if let Some(handle) = &self.handle {
+            handle.stop(true).await;
+        }
         let running = self.running.borrow_mut().take();
         if let Some(running) = running {
             let _ = running.await;
@@ -110,7 +130,7 @@ impl TestApp {
     ) -> TestResponse {
         let mut request = self.client.request(method, self.url(path));
         for (name, value) in headers {
-            request = request.insert_header((*name, *value));
+            request = request.append_header((*name, *value));
         }
         let sent = match body {
             Some(json) => request.send_json(json).await,

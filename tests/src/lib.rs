@@ -8,6 +8,7 @@ mod http;
 pub mod oidc;
 pub mod outage;
 pub mod sign_in;
+pub mod smtp;
 pub mod sse;
 pub mod upstream;
 
@@ -43,6 +44,23 @@ where
 
 pub use studio_test_macros::db_test;
 
+/// Polls `check` until it gives a value, failing the test with `what` after `within_secs`:
+/// the way to wait for background work (pollers, batch writers, expiry) without fixed sleeps.
+pub async fn eventually<T, F, Fut>(within_secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(within_secs);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub use app::TEST_SECRET;
 
 /// Registers a user and returns the sign-up response body.
@@ -61,6 +79,30 @@ pub async fn access_token(app: &TestApp, email: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Registers a user and follows the verification link mailed to `mail`; returns the sign-up
+/// body (whose `user.emailVerified` was still false).
+pub async fn register_verified(
+    app: &TestApp,
+    mail: &smtp::MailServer,
+    email: &str,
+) -> serde_json::Value {
+    let body = register(app, email).await;
+    let token = mail
+        .wait_for(email, "verify-email", 0)
+        .await
+        .token()
+        .unwrap();
+    let verified = app
+        .post(
+            "/api/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(verified["emailVerified"], true);
+    body
 }
 
 /// Creates an API key for the user of `token` and returns the full key.

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::{
     oidc::{ClientAuth, Identity, TestIdp},
+    smtp::MailServer,
     TestApp, TestResponse,
 };
 
@@ -18,6 +19,8 @@ pub type Breakage = fn(&mut Identity);
 
 pub struct Providers {
     pub app: TestApp,
+    /// Where the app's mail goes.
+    pub mail: MailServer,
     pub google: TestIdp,
     pub corp: TestIdp,
     pub apple: TestIdp,
@@ -28,10 +31,12 @@ pub async fn setup(db: &crate::TestDb) -> Providers {
     let corp = TestIdp::start(db, "studio-corp", "corp-secret", ClientAuth::Post).await;
     let apple = TestIdp::start(db, "com.example.studio", "", ClientAuth::AppleJwt).await;
     let apple_key = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/apple-key.p8");
+    let mail = MailServer::start().await;
     let app = TestApp::spawn_with(
         db,
         &[
             ("FRONTEND_URL", FRONTEND),
+            ("EMAIL_SMTP_URL", &mail.url),
             ("GOOGLE_OAUTH_CLIENT_ID", "studio-google"),
             ("GOOGLE_OAUTH_CLIENT_SECRET", "google-secret"),
             ("GOOGLE_OAUTH_ISSUER", &google.issuer),
@@ -50,6 +55,7 @@ pub async fn setup(db: &crate::TestDb) -> Providers {
     .await;
     Providers {
         app,
+        mail,
         google,
         corp,
         apple,
@@ -129,4 +135,13 @@ pub async fn sign_in(
 pub async fn exchange(app: &TestApp, code: &str) -> TestResponse {
     app.post("/api/auth/oauth/exchange", &json!({ "code": code }))
         .await
+}
+
+impl Providers {
+    /// Signs in with Google as `subject` <`email`> (verified) and returns the login body.
+    pub async fn google(&self, subject: &str, email: &str) -> serde_json::Value {
+        let identity = Identity::new(subject, email);
+        let landed = sign_in(&self.app, &self.google, "google", identity).await;
+        exchange(&self.app, &landed["code"]).await.expect(200)
+    }
 }

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use moka::future::Cache;
-use studio_core::{ids::new_id, time::now, DbPool};
+use studio_core::{ids::new_id, poll, time::now, DbPool};
 
 use crate::{
     cache::{new_cache, Lookup},
@@ -17,9 +17,8 @@ use crate::{
 };
 
 const MAX_NAME_CHARS: usize = 100;
-const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// Another instance's clock may lag ours; look back further than the last poll.
-const CLOCK_SLACK: chrono::Duration = chrono::Duration::seconds(10);
+/// Ten years: a key meant to outlive that should be rotated, and far dates overflow clients.
+const MAX_LIFETIME_DAYS: i64 = 3653;
 
 #[async_trait]
 pub trait ApiKeyService: Send + Sync {
@@ -33,6 +32,8 @@ pub trait ApiKeyService: Send + Sync {
         name: &str,
     ) -> Result<ApiKeyInfo, ApiKeyError>;
     async fn revoke(&self, user_id: &str, key_id: &str) -> Result<(), ApiKeyError>;
+    /// Revokes every key of the user at once (an account handed to a new owner).
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, ApiKeyError>;
     /// Who owns this key, if it is valid; served from the cache after the first use.
     async fn verify(&self, key: &str) -> Result<VerifiedKey, ApiKeyError>;
     /// Writes pending `lastUsedAt` values now (graceful shutdown).
@@ -122,6 +123,13 @@ impl ApiKeyService for ApiKeys {
                 message: "expiresAt must be in the future".into(),
             });
         }
+        if expires_at.is_some_and(|at| at > created_at + chrono::Duration::days(MAX_LIFETIME_DAYS))
+        {
+            return Err(ApiKeyError::InvalidField {
+                field: "expiresAt",
+                message: "expiresAt must be at most 10 years ahead".into(),
+            });
+        }
         if self.store.active_count(user_id, created_at).await? >= i64::from(self.max_active) {
             return Err(ApiKeyError::TooManyKeys {
                 limit: self.max_active,
@@ -182,6 +190,14 @@ impl ApiKeyService for ApiKeys {
         Ok(())
     }
 
+    async fn revoke_all(&self, user_id: &str) -> Result<usize, ApiKeyError> {
+        let digests = self.store.revoke_all(user_id, now()).await?;
+        for digest in &digests {
+            self.cache.invalidate(digest).await;
+        }
+        Ok(digests.len())
+    }
+
     async fn verify(&self, key: &str) -> Result<VerifiedKey, ApiKeyError> {
         if !looks_like_key(key) {
             return Err(ApiKeyError::InvalidKey);
@@ -217,21 +233,20 @@ fn spawn_revocation_poller(
     store: Arc<Store>,
     cache: Cache<String, Lookup>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut since = now() - CLOCK_SLACK;
-        let mut ticker = tokio::time::interval(POLL_INTERVAL);
-        loop {
-            ticker.tick().await;
-            let polled_at = now();
-            match store.revoked_since(since).await {
-                Ok(digests) => {
-                    for digest in digests {
-                        cache.invalidate(&digest).await;
-                    }
-                    since = polled_at - CLOCK_SLACK;
+    poll::spawn_revocation_poller(
+        "API key",
+        poll::since_secs_ago(10),
+        move |since| {
+            let store = store.clone();
+            async move { store.revoked_since(since).await }
+        },
+        move |digests| {
+            let cache = cache.clone();
+            async move {
+                for digest in digests {
+                    cache.invalidate(&digest).await;
                 }
-                Err(error) => tracing::warn!(%error, "polling API key revocations failed"),
             }
-        }
-    })
+        },
+    )
 }

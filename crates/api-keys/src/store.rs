@@ -113,6 +113,23 @@ impl Store {
         })
     }
 
+    /// Revokes every live key of the user; returns their digests (to drop from the cache).
+    pub async fn revoke_all(
+        &self,
+        user_id: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<String>, DbError> {
+        db_run!(&self.pool, |conn| diesel::update(
+            api_keys::table
+                .filter(api_keys::user_id.eq(user_id))
+                .filter(api_keys::revoked_at.is_null())
+        )
+        .set(api_keys::revoked_at.eq(now))
+        .returning(api_keys::key_hash)
+        .get_results(conn)
+        .await)
+    }
+
     /// The owner of a live (not revoked) key with this digest; expiry is checked by the caller.
     pub async fn verify(&self, key_hash: &str) -> Result<Option<VerifiedKey>, DbError> {
         let row: Option<(String, String, Option<NaiveDateTime>)> =

@@ -1,18 +1,21 @@
 //! `Auth`: the accounts service's state and the steps its operations share (opening a
-//! session, issuing tokens, ending a session, throttling sign-ins).
+//! session, issuing tokens, ending sessions, counting attempts).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use chrono::Duration;
 use studio_core::{ids::new_id, time::now, DbPool};
 
 use crate::{
-    password, refresh,
+    janitor::Janitor,
+    limits::{Limits, RateLimited},
+    mail::{MailSettings, Mailer},
+    password::Hashing,
+    refresh,
     revocations::RevokedSessions,
     store::{RefreshRow, SessionRow, Store, UserRow},
     tokens::AccessTokens,
     types::*,
-    AuthError, SignInThrottle,
+    AuthError,
 };
 
 #[derive(Debug, Clone)]
@@ -21,26 +24,44 @@ pub struct AuthSettings {
     pub access_token_minutes: i64,
     pub refresh_token_minutes: i64,
     pub attempts_per_minute: u32,
+    /// How long a rotated refresh token still returns its successor (0: never).
+    pub refresh_grace: Duration,
+    pub mail: MailSettings,
+    /// How often the janitor purges expired rows.
+    pub janitor_interval: Duration,
 }
 
 pub struct Auth {
     pub(crate) store: Arc<Store>,
     pub(crate) tokens: AccessTokens,
     pub(crate) revoked: RevokedSessions,
-    throttle: SignInThrottle,
-    refresh_lifetime: Duration,
+    pub(crate) limits: Limits,
+    pub(crate) hashing: Hashing,
+    pub(crate) mailer: Arc<Mailer>,
+    pub(crate) refresh_grace: chrono::Duration,
+    refresh_lifetime: chrono::Duration,
     pub(crate) dummy_hash: String,
-    _poller: tokio::task::JoinHandle<()>,
+    tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
 impl Drop for Auth {
     fn drop(&mut self) {
-        self._poller.abort();
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+impl From<RateLimited> for AuthError {
+    fn from(limited: RateLimited) -> Self {
+        AuthError::RateLimited {
+            retry_after_secs: limited.retry_after_secs,
+        }
     }
 }
 
 impl Auth {
     pub async fn new(pool: DbPool, settings: AuthSettings) -> Result<Self, AuthError> {
+        let janitor = Janitor::new(pool.clone(), settings.refresh_token_minutes)
+            .spawn(settings.janitor_interval.max(Duration::from_secs(1)));
         let store = Arc::new(Store::new(pool));
         let tokens = AccessTokens::new(
             settings.jwt_secret.as_bytes(),
@@ -48,27 +69,21 @@ impl Auth {
         );
         let revoked = RevokedSessions::new(tokens.lifetime_secs);
         let poller = revoked.spawn_poller(store.clone(), tokens.lifetime_secs);
+        let hashing = Hashing::sized_from_cores();
+        let dummy_hash = hashing.hash(refresh::generate()).await?;
         Ok(Self {
             store,
             revoked,
             tokens,
-            throttle: SignInThrottle::new(settings.attempts_per_minute),
-            refresh_lifetime: Duration::minutes(settings.refresh_token_minutes),
-            dummy_hash: password::hash(refresh::generate()).await?,
-            _poller: poller,
+            limits: Limits::new(settings.attempts_per_minute),
+            hashing,
+            mailer: Arc::new(Mailer::new(settings.mail)?),
+            refresh_grace: chrono::Duration::from_std(settings.refresh_grace)
+                .unwrap_or(chrono::Duration::zero()),
+            refresh_lifetime: chrono::Duration::minutes(settings.refresh_token_minutes),
+            dummy_hash,
+            tasks: [poller, janitor],
         })
-    }
-
-    pub(crate) fn throttle(&self, client: &ClientInfo, email: &str) -> Result<(), AuthError> {
-        let mut keys = vec![format!("email:{email}")];
-        if let Some(ip) = &client.ip {
-            keys.push(format!("ip:{ip}"));
-        }
-        self.throttle
-            .attempt(&keys)
-            .map_err(|limited| AuthError::RateLimited {
-                retry_after_secs: limited.retry_after_secs,
-            })
     }
 
     pub(crate) fn new_refresh_row(&self, session_id: &str) -> (String, RefreshRow) {
@@ -81,23 +96,24 @@ impl Auth {
             created_at,
             expires_at: created_at + self.refresh_lifetime,
             used_at: None,
+            successor_sealed: None,
         };
         (token, row)
     }
 
-    pub(crate) fn respond(
+    pub(crate) fn respond_with(
         &self,
         user: UserRow,
-        session_id: &str,
+        access_token: String,
         refresh_token: String,
-    ) -> Result<AuthResponse, AuthError> {
-        Ok(AuthResponse {
-            access_token: self.tokens.issue(&user.id, session_id)?,
+    ) -> AuthResponse {
+        AuthResponse {
+            access_token,
             refresh_token,
             token_type: "Bearer",
             expires_in: self.tokens.lifetime_secs,
             user: user.into(),
-        })
+        }
     }
 
     pub(crate) async fn open_session(
@@ -118,7 +134,8 @@ impl Auth {
         };
         let (token, row) = self.new_refresh_row(&session.id);
         self.store.create_session(&session, &row).await?;
-        self.respond(user, &session.id, token)
+        let access = self.tokens.issue(&user.id, &session.id)?;
+        Ok(self.respond_with(user, access, token))
     }
 
     pub(crate) async fn existing_user(&self, user_id: &str) -> Result<UserRow, AuthError> {
@@ -128,6 +145,9 @@ impl Auth {
             .ok_or(AuthError::InvalidToken)
     }
 
+    /// Ends one session of `user_id`. Its access tokens stop working here at once only when
+    /// the database confirms the session was theirs and live: an id a caller merely names
+    /// must never end someone else's tokens.
     pub(crate) async fn end_session(
         &self,
         user_id: &str,
@@ -137,7 +157,23 @@ impl Auth {
             .store
             .revoke_session(user_id, session_id, now())
             .await?;
-        self.revoked.insert(session_id);
+        if revoked {
+            self.revoked.insert(session_id);
+        }
         Ok(revoked)
+    }
+
+    /// Ends every session of the user but `keep`.
+    pub(crate) async fn end_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let ended = self
+            .store
+            .revoke_other_sessions(user_id, keep, now())
+            .await?;
+        ended.iter().for_each(|id| self.revoked.insert(id));
+        Ok(())
     }
 }

@@ -24,6 +24,12 @@ pub enum AuthError {
     NotFound,
     #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    #[error("the account's address is already verified")]
+    AlreadyVerified,
+    #[error("the link is invalid, expired or already used")]
+    InvalidEmailToken,
+    #[error("too many sign-ins at once; retry in a second")]
+    Busy,
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("internal error: {0}")]

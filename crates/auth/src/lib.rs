@@ -4,12 +4,18 @@
 //! The gateway talks to [`AuthService`]; everything else here is an implementation detail.
 
 mod auth;
+mod credentials;
+mod email;
 mod error;
+mod janitor;
+mod limits;
+mod mail;
 pub mod oauth;
 mod password;
-mod rate_limit;
 pub(crate) mod refresh;
 mod revocations;
+mod rotation;
+mod seal;
 mod service;
 mod store;
 mod tokens;
@@ -18,10 +24,12 @@ mod validation;
 
 pub use auth::{Auth, AuthSettings};
 pub use error::AuthError;
-pub use rate_limit::{RateLimited, SignInThrottle};
-pub use service::AuthService;
+pub use janitor::{Janitor, Purged};
+pub use limits::{network_of, Limits, RateLimited};
+pub use mail::MailSettings;
+pub use service::{AuthService, Throttled};
 pub use tokens::{AccessClaims, AccessTokens};
 pub use types::{
-    AuthResponse, ChangePassword, ClientInfo, Credentials, ProfileUpdate, Registration,
-    SessionInfo, User,
+    AuthResponse, ChangePassword, ClientInfo, Credentials, EmailToken, ForgotPassword,
+    ProfileUpdate, Registration, ResetPassword, SessionInfo, User,
 };

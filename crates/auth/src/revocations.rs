@@ -4,14 +4,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::NaiveDateTime;
 use moka::sync::Cache;
+use studio_core::poll;
 
 use crate::store::Store;
-
-pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// Another instance's clock may lag ours; look back a little further than the last poll.
-const CLOCK_SLACK: chrono::Duration = chrono::Duration::seconds(10);
 
 #[derive(Clone)]
 pub struct RevokedSessions {
@@ -45,23 +41,17 @@ impl RevokedSessions {
         access_lifetime_secs: i64,
     ) -> tokio::task::JoinHandle<()> {
         let revoked = self.clone();
-        tokio::spawn(async move {
-            let mut since: NaiveDateTime =
-                studio_core::time::now() - chrono::Duration::seconds(access_lifetime_secs + 60);
-            let mut ticker = tokio::time::interval(POLL_INTERVAL);
-            loop {
-                ticker.tick().await;
-                let polled_at = studio_core::time::now();
-                match store.sessions_revoked_since(since).await {
-                    Ok(ids) => {
-                        for id in ids {
-                            revoked.insert(&id);
-                        }
-                        since = polled_at - CLOCK_SLACK;
-                    }
-                    Err(error) => tracing::warn!(%error, "polling session revocations failed"),
-                }
-            }
-        })
+        poll::spawn_revocation_poller(
+            "session",
+            poll::since_secs_ago(access_lifetime_secs + 60),
+            move |since| {
+                let store = store.clone();
+                async move { store.sessions_revoked_since(since).await }
+            },
+            move |ids| {
+                ids.iter().for_each(|id| revoked.insert(id));
+                std::future::ready(())
+            },
+        )
     }
 }

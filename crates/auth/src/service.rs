@@ -1,17 +1,16 @@
-//! The accounts service the gateway calls.
+//! The accounts service the gateway calls; each operation lives with its kind (`credentials`,
+//! `rotation`, `email`), this is the surface.
 
 use async_trait::async_trait;
-use studio_core::{ids::new_id, time::now};
+use studio_core::time::now;
 
-use crate::{
-    auth::Auth,
-    password, refresh,
-    store::UserRow,
-    tokens::AccessClaims,
-    types::*,
-    validation::{check_password, clean_name, normalize_email},
-    AuthError,
-};
+use crate::{auth::Auth, tokens::AccessClaims, types::*, validation::clean_name, AuthError};
+
+/// What a throttled request is, for [`AuthService::throttle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttled {
+    OAuthStart,
+}
 
 #[async_trait]
 pub trait AuthService: Send + Sync {
@@ -25,15 +24,11 @@ pub trait AuthService: Send + Sync {
         credentials: Credentials,
         client: ClientInfo,
     ) -> Result<AuthResponse, AuthError>;
-    async fn refresh(
-        &self,
-        refresh_token: &str,
-        client: ClientInfo,
-    ) -> Result<AuthResponse, AuthError>;
-    /// Ends the caller's session (and the one `refresh_token` belongs to, if it is theirs).
+    async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse, AuthError>;
+    /// Ends the caller's session and the one `refresh_token` belongs to; either suffices.
     async fn logout(
         &self,
-        caller: &AccessClaims,
+        caller: Option<&AccessClaims>,
         refresh_token: Option<&str>,
     ) -> Result<(), AuthError>;
     /// Verifies an access token without touching the database on the common path.
@@ -46,6 +41,7 @@ pub trait AuthService: Send + Sync {
         &self,
         caller: &AccessClaims,
         change: ChangePassword,
+        client: ClientInfo,
     ) -> Result<(), AuthError>;
     async fn sessions(&self, caller: &AccessClaims) -> Result<Vec<SessionInfo>, AuthError>;
     async fn revoke_session(
@@ -55,6 +51,16 @@ pub trait AuthService: Send + Sync {
     ) -> Result<(), AuthError>;
     /// Opens a session for a user authenticated some other way (OAuth).
     async fn sign_in(&self, user_id: &str, client: ClientInfo) -> Result<AuthResponse, AuthError>;
+    async fn verify_email(&self, token: &str) -> Result<User, AuthError>;
+    async fn resend_verification(&self, caller: &AccessClaims) -> Result<(), AuthError>;
+    /// Mails a reset link if the address has an account; answers the same either way.
+    fn forgot_password(&self, email: &str, client: &ClientInfo) -> Result<(), AuthError>;
+    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError>;
+    /// A verified provider identity proved the address of an unverified account: its password
+    /// is removed and every session ends (the caller revokes what else the account holds).
+    async fn hand_over(&self, user_id: &str) -> Result<(), AuthError>;
+    /// Counts one request of `what` from `client`; refused past the limit.
+    fn throttle(&self, what: Throttled, client: &ClientInfo) -> Result<(), AuthError>;
 }
 
 #[async_trait]
@@ -64,30 +70,7 @@ impl AuthService for Auth {
         registration: Registration,
         client: ClientInfo,
     ) -> Result<AuthResponse, AuthError> {
-        let email = normalize_email(&registration.email)?;
-        self.throttle(&client, &email)?;
-        check_password("password", &registration.password)?;
-        let first_name = clean_name("firstName", registration.first_name)?.unwrap_or_default();
-        let last_name = clean_name("lastName", registration.last_name)?.unwrap_or_default();
-        if self.store.user_by_email(&email).await?.is_some() {
-            return Err(AuthError::EmailTaken);
-        }
-        let created_at = now();
-        let user = UserRow {
-            id: new_id(),
-            email,
-            password_hash: Some(password::hash(registration.password).await?),
-            first_name,
-            last_name,
-            avatar_url: None,
-            created_at,
-            updated_at: created_at,
-        };
-        match self.store.insert_user(&user).await {
-            Err(error) if error.is_unique_violation() => return Err(AuthError::EmailTaken),
-            other => other?,
-        }
-        self.open_session(user, client).await
+        self.sign_up(registration, client).await
     }
 
     async fn login(
@@ -95,65 +78,19 @@ impl AuthService for Auth {
         credentials: Credentials,
         client: ClientInfo,
     ) -> Result<AuthResponse, AuthError> {
-        // A malformed email cannot match an account: same answer as a wrong password.
-        let email = normalize_email(&credentials.email)
-            .unwrap_or_else(|_| credentials.email.trim().to_lowercase());
-        self.throttle(&client, &email)?;
-        let user = self.store.user_by_email(&email).await?;
-        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        let valid = password::verify(credentials.password, stored, &self.dummy_hash).await?;
-        match user {
-            Some(user) if valid => self.open_session(user, client).await,
-            _ => Err(AuthError::InvalidCredentials),
-        }
+        self.sign_in_with_password(credentials, client).await
     }
 
-    async fn refresh(
-        &self,
-        refresh_token: &str,
-        _client: ClientInfo,
-    ) -> Result<AuthResponse, AuthError> {
-        let (used, session) = self
-            .store
-            .refresh_token(&refresh::digest(refresh_token))
-            .await?
-            .ok_or(AuthError::InvalidRefreshToken)?;
-        let current = now();
-        if used.used_at.is_some() {
-            // A spent token came back: someone holds a copy. End the whole family.
-            tracing::warn!(session = %session.id, "refresh token reused; revoking its session");
-            self.end_session(&session.user_id, &session.id).await?;
-            return Err(AuthError::InvalidRefreshToken);
-        }
-        if session.revoked_at.is_some()
-            || session.expires_at <= current
-            || used.expires_at <= current
-        {
-            return Err(AuthError::InvalidRefreshToken);
-        }
-        let (token, next) = self.new_refresh_row(&session.id);
-        if !self.store.rotate(&used, &next, current).await? {
-            self.end_session(&session.user_id, &session.id).await?;
-            return Err(AuthError::InvalidRefreshToken);
-        }
-        let user = self.existing_user(&session.user_id).await?;
-        self.respond(user, &session.id, token)
+    async fn refresh(&self, refresh_token: &str) -> Result<AuthResponse, AuthError> {
+        self.rotate(refresh_token).await
     }
 
     async fn logout(
         &self,
-        caller: &AccessClaims,
+        caller: Option<&AccessClaims>,
         refresh_token: Option<&str>,
     ) -> Result<(), AuthError> {
-        self.end_session(&caller.sub, &caller.sid).await?;
-        if let Some(token) = refresh_token {
-            if let Some((_, session)) = self.store.refresh_token(&refresh::digest(token)).await? {
-                if session.user_id == caller.sub {
-                    self.end_session(&caller.sub, &session.id).await?;
-                }
-            }
-        }
-        Ok(())
+        self.sign_out(caller, refresh_token).await
     }
 
     fn verify_access_token(&self, token: &str) -> Result<AccessClaims, AuthError> {
@@ -185,25 +122,9 @@ impl AuthService for Auth {
         &self,
         caller: &AccessClaims,
         change: ChangePassword,
+        client: ClientInfo,
     ) -> Result<(), AuthError> {
-        check_password("newPassword", &change.new_password)?;
-        let user = self.existing_user(&caller.sub).await?;
-        if let Some(stored) = user.password_hash {
-            let current = change.current_password.unwrap_or_default();
-            if !password::verify(current, Some(stored), &self.dummy_hash).await? {
-                return Err(AuthError::WrongCurrentPassword);
-            }
-        }
-        let hash = password::hash(change.new_password).await?;
-        self.store.set_password(&user.id, &hash, now()).await?;
-        for id in self
-            .store
-            .revoke_other_sessions(&user.id, &caller.sid, now())
-            .await?
-        {
-            self.revoked.insert(&id);
-        }
-        Ok(())
+        self.replace_password(caller, change, client).await
     }
 
     async fn sessions(&self, caller: &AccessClaims) -> Result<Vec<SessionInfo>, AuthError> {
@@ -237,5 +158,33 @@ impl AuthService for Auth {
     async fn sign_in(&self, user_id: &str, client: ClientInfo) -> Result<AuthResponse, AuthError> {
         let user = self.store.user(user_id).await?.ok_or(AuthError::NotFound)?;
         self.open_session(user, client).await
+    }
+
+    async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
+        self.confirm_email(token).await
+    }
+
+    async fn resend_verification(&self, caller: &AccessClaims) -> Result<(), AuthError> {
+        self.resend(caller).await
+    }
+
+    fn forgot_password(&self, email: &str, client: &ClientInfo) -> Result<(), AuthError> {
+        self.forgot(email, client)
+    }
+
+    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError> {
+        self.reset(token, password).await
+    }
+
+    async fn hand_over(&self, user_id: &str) -> Result<(), AuthError> {
+        self.hand_over_account(user_id).await
+    }
+
+    fn throttle(&self, what: Throttled, client: &ClientInfo) -> Result<(), AuthError> {
+        let network = crate::limits::network_of(client.ip.as_deref());
+        let action = match what {
+            Throttled::OAuthStart => "oauth-start",
+        };
+        Ok(self.limits.attempt(action, &[&network])?)
     }
 }

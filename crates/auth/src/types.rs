@@ -10,6 +10,8 @@ use studio_core::time::serde_utc;
 pub struct User {
     pub id: String,
     pub email: String,
+    /// Whether the owner has proved the address (a mailed link, a reset, or a provider).
+    pub email_verified: bool,
     pub first_name: String,
     pub last_name: String,
     pub avatar_url: Option<String>,
@@ -64,6 +66,25 @@ pub struct ChangePassword {
     #[serde(default)]
     pub current_password: Option<String>,
     pub new_password: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailToken {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetPassword {
+    pub token: String,
+    pub password: String,
 }
 
 /// Who is signing in, recorded on the session (shown in the device list).

@@ -3,14 +3,11 @@
 //! Every problem names the variable and what is wrong with it, so a bad deployment
 //! fails with one readable line instead of misbehaving later.
 
-mod oauth;
 mod parse;
 
-pub use oauth::{AppleSigning, OAuthKind, OAuthProviderConfig};
+pub use parse::Vars;
 
 use std::{net::SocketAddr, path::PathBuf};
-
-use parse::Vars;
 
 /// Secrets shorter than this are refused in production.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -59,14 +56,14 @@ pub struct Config {
     pub inference_service_api_key: Option<String>,
     pub media_root: PathBuf,
     pub media_url: String,
-    pub redis_url: Option<String>,
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub access_token_minutes: i64,
     pub refresh_token_minutes: i64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auth_rate_limit_per_minute: u32,
-    pub models_file: PathBuf,
+    /// `None`: `config/models.toml` in the working directory if present, else the built-in catalog.
+    pub models_file: Option<PathBuf>,
     pub max_api_keys_per_user: u32,
     pub last_used_flush_secs: u64,
     pub sse_keep_alive_secs: u64,
@@ -77,9 +74,14 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub usage_journal: PathBuf,
     pub usage_dead_letter: PathBuf,
-    pub oauth_providers: Vec<OAuthProviderConfig>,
     /// The gateway's public base URL (OAuth callbacks); when unset, taken from the request.
     pub public_url: Option<String>,
+    /// `smtp://host:port` or `smtps://user:pass@host`; `None`: mail is written to the log.
+    pub email_smtp_url: Option<String>,
+    pub email_from: String,
+    /// A rotated refresh token still returns its successor for this long (0: off).
+    pub refresh_grace_secs: u64,
+    pub janitor_interval_secs: u64,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
 }
@@ -120,7 +122,6 @@ impl Config {
             inference_service_api_key: vars.optional("INFERENCE_SERVICE_API_KEY"),
             media_root: PathBuf::from(vars.text("MEDIA_ROOT", "./media")),
             media_url: vars.text("MEDIA_URL", "/media/"),
-            redis_url: vars.optional("REDIS_URL"),
             max_body_bytes: vars.parsed(
                 "STUDIO_MAX_BODY_BYTES",
                 "1048576",
@@ -139,7 +140,7 @@ impl Config {
                 "10",
                 "not a number of attempts per minute",
             ),
-            models_file: PathBuf::from(vars.text("STUDIO_MODELS_FILE", "config/models.toml")),
+            models_file: vars.optional("STUDIO_MODELS_FILE").map(PathBuf::from),
             max_api_keys_per_user: vars.parsed(
                 "STUDIO_MAX_API_KEYS_PER_USER",
                 "100",
@@ -168,11 +169,22 @@ impl Config {
             data_dir: PathBuf::from(vars.text("STUDIO_DATA_DIR", "./data")),
             usage_journal: PathBuf::new(),
             usage_dead_letter: PathBuf::new(),
-            oauth_providers: vars.oauth_providers(),
             public_url: vars
                 .optional("STUDIO_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
+            email_smtp_url: vars.smtp_url("EMAIL_SMTP_URL"),
+            email_from: vars.text("EMAIL_FROM", "Studio <no-reply@localhost>"),
+            refresh_grace_secs: vars.parsed(
+                "STUDIO_REFRESH_GRACE_SECS",
+                "10",
+                "not a number of seconds",
+            ),
+            janitor_interval_secs: vars.parsed(
+                "STUDIO_JANITOR_INTERVAL_SECS",
+                "300",
+                "not a number of seconds",
+            ),
         };
         let usage_journal = vars.optional("STUDIO_USAGE_JOURNAL").map_or_else(
             || config.data_dir.join("usage-journal.jsonl"),

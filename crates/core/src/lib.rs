@@ -5,7 +5,7 @@ pub mod caller;
 pub mod config;
 pub mod db;
 pub mod ids;
-pub mod pagination;
+pub mod poll;
 pub mod schema;
 pub mod secrets;
 pub mod time;

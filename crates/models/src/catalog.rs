@@ -81,7 +81,37 @@ pub struct Catalog {
     by_id: HashMap<String, Arc<Model>>,
 }
 
+/// Where the catalog came from, so start-up can say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogSource {
+    File(String),
+    /// No file configured or found: the `config/models.toml` this binary was built with.
+    BuiltIn,
+}
+
+/// The catalog a binary ships with, so it starts with no configuration at all.
+pub const BUILT_IN: &str = include_str!("../../../config/models.toml");
+const DEFAULT_FILE: &str = "config/models.toml";
+
 impl Catalog {
+    /// The configured file (which must be readable), else `config/models.toml` in the working
+    /// directory when there is one, else the built-in catalog.
+    pub fn load_configured(
+        path: Option<&Path>,
+        defaults: &Defaults<'_>,
+    ) -> Result<(Self, CatalogSource), CatalogError> {
+        let path = match path {
+            Some(path) => path,
+            None if Path::new(DEFAULT_FILE).exists() => Path::new(DEFAULT_FILE),
+            None => {
+                let catalog = Self::parse("built-in catalog", BUILT_IN, 0, defaults)?;
+                return Ok((catalog, CatalogSource::BuiltIn));
+            }
+        };
+        let catalog = Self::load(path, defaults)?;
+        Ok((catalog, CatalogSource::File(path.display().to_string())))
+    }
+
     pub fn load(path: &Path, defaults: &Defaults<'_>) -> Result<Self, CatalogError> {
         let source = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| CatalogError {

@@ -7,5 +7,6 @@ mod file;
 mod validate;
 
 pub use catalog::{
-    Catalog, CatalogError, Defaults, Model, ModelCatalog, ModelKind, Pricing, Upstream,
+    Catalog, CatalogError, CatalogSource, Defaults, Model, ModelCatalog, ModelKind, Pricing,
+    Upstream,
 };

@@ -28,6 +28,17 @@ impl From<AuthError> for ApiError {
                 ApiError::unauthorized("invalid_refresh_token", error.to_string())
             }
             AuthError::NotFound => ApiError::not_found("not found"),
+            AuthError::AlreadyVerified => {
+                ApiError::new(StatusCode::CONFLICT, "already_verified", error.to_string())
+            }
+            AuthError::InvalidEmailToken => {
+                ApiError::bad_request("invalid_email_token", error.to_string())
+                    .with_details(json!({ "field": "token" }))
+            }
+            AuthError::Busy => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", error.to_string())
+                    .with_retry_after(1)
+            }
             AuthError::RateLimited { retry_after_secs } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
@@ -101,6 +112,10 @@ impl From<OAuthError> for ApiError {
             OAuthError::InvalidCode => ApiError::unauthorized("invalid_code", message),
             OAuthError::LastSignInMethod => {
                 ApiError::new(StatusCode::CONFLICT, "last_sign_in_method", message)
+            }
+            OAuthError::RateLimited { retry_after_secs } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+                    .with_retry_after(retry_after_secs)
             }
             OAuthError::Provider(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)

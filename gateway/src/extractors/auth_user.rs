@@ -2,9 +2,10 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use studio_auth::{AccessClaims, AuthError, AuthService};
 
+use super::bearer_token;
 use crate::errors::ApiError;
 
 #[derive(Debug, Clone)]
@@ -14,16 +15,6 @@ impl AuthUser {
     pub fn user_id(&self) -> &str {
         &self.0.sub
     }
-}
-
-/// The token of an `Authorization: Bearer <token>` header, if there is one.
-pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
 }
 
 impl FromRequest for AuthUser {

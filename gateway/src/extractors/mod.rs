@@ -2,8 +2,10 @@
 
 mod api_caller;
 mod auth_user;
+mod bearer;
 mod client;
 
 pub use api_caller::ApiCaller;
-pub use auth_user::{bearer_token, AuthUser};
-pub use client::{client_ip, Client};
+pub use auth_user::AuthUser;
+pub use bearer::bearer_token;
+pub use client::{client_ip, request_origin, trusted_proxies, Client};

@@ -9,7 +9,10 @@ use actix_web::{
     web, Error,
 };
 
-use crate::errors::WireFormat;
+use crate::{
+    errors::WireFormat,
+    extractors::{request_origin, trusted_proxies},
+};
 
 /// The lower-cased host names accepted; empty means no check.
 #[derive(Debug, Clone, Default)]
@@ -45,7 +48,12 @@ pub async fn check_allowed_hosts<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     let allowed = req.app_data::<web::Data<AllowedHosts>>().cloned();
     if let Some(allowed) = allowed.filter(|a| !a.0.is_empty()) {
-        let host = req.connection_info().host().to_owned();
+        // X-Forwarded-Host counts only from a trusted proxy, as everywhere else.
+        let origin = request_origin(req.request(), trusted_proxies(req.request()));
+        let host = origin
+            .split_once("://")
+            .map_or(origin.as_str(), |(_, host)| host)
+            .to_owned();
         if !allowed.allows(&host) {
             let response = WireFormat::for_path(req.path()).render(
                 StatusCode::BAD_REQUEST,

@@ -60,17 +60,19 @@ async fn login(
     Ok(HttpResponse::Ok().json(response))
 }
 
-async fn refresh(
-    auth: Auth,
-    client: Client,
-    body: web::Json<RefreshBody>,
-) -> Result<HttpResponse, ApiError> {
-    let response = auth.refresh(&body.refresh_token, client.0).await?;
+async fn refresh(auth: Auth, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    let response = auth.refresh(&body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(response))
 }
 
-/// The body is optional, so it is read as bytes and parsed only when present.
-async fn logout(auth: Auth, user: AuthUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+/// Either token will do: the access token in `Authorization`, or `{refreshToken}` in the body
+/// (so that an expired access token does not keep a refresh token alive). The body is
+/// optional, so it is read as bytes and parsed only when present.
+async fn logout(
+    auth: Auth,
+    user: Result<AuthUser, ApiError>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: LogoutBody = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutBody::default()
     } else {
@@ -78,7 +80,13 @@ async fn logout(auth: Auth, user: AuthUser, body: web::Bytes) -> Result<HttpResp
             ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
         })?
     };
-    auth.logout(&user.0, body.refresh_token.as_deref()).await?;
+    let caller = match (user, &body.refresh_token) {
+        (Ok(user), _) => Some(user.0),
+        (Err(_), Some(_)) => None,
+        (Err(error), None) => return Err(error),
+    };
+    auth.logout(caller.as_ref(), body.refresh_token.as_deref())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -100,9 +108,11 @@ async fn update_me(
 async fn change_password(
     auth: Auth,
     user: AuthUser,
+    client: Client,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.change_password(&user.0, body.into_inner()).await?;
+    auth.change_password(&user.0, body.into_inner(), client.0)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

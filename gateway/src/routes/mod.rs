@@ -3,6 +3,7 @@
 mod api_keys;
 mod auth;
 mod chat;
+mod email;
 mod health;
 mod models;
 mod oauth;
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
         // Before the /api/auth scope, which answers 404 for any path under it it does not know.
         .configure(oauth::configure)
+        .configure(email::configure)
         .configure(auth::configure)
         .configure(api_keys::configure)
         .configure(models::configure)

@@ -12,7 +12,8 @@ use studio_core::Config;
 
 use crate::{
     errors::ApiError,
-    extractors::{AuthUser, Client},
+    extractors::{request_origin, AuthUser, Client},
+    negotiate::prefers_json,
 };
 
 type OAuth = web::Data<dyn OAuthService>;
@@ -57,15 +58,16 @@ struct StartQuery {
 }
 
 fn callback_url(req: &HttpRequest, config: &Config, provider: &str) -> String {
-    let base = config.public_url.clone().unwrap_or_else(|| {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    });
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| request_origin(req, &config.trusted_proxies));
     format!("{base}/api/auth/oauth/{provider}/callback")
 }
 
 async fn start(
     req: HttpRequest,
+    client: Client,
     oauth: OAuth,
     config: web::Data<Config>,
     provider: web::Path<String>,
@@ -73,16 +75,20 @@ async fn start(
 ) -> Result<HttpResponse, ApiError> {
     let redirect_uri = callback_url(&req, &config, &provider);
     let flow = oauth
-        .start(&provider, query.redirect_to.as_deref(), &redirect_uri)
+        .start(
+            &provider,
+            query.redirect_to.as_deref(),
+            &redirect_uri,
+            &client.0,
+        )
         .await
         .map_err(ApiError::from)?;
     let cookie = browser_cookie(flow.browser_binding, CookieDuration::minutes(10));
-    let wants_json = req
+    let accept = req
         .headers()
         .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    let mut response = if wants_json {
+        .and_then(|v| v.to_str().ok());
+    let mut response = if prefers_json(accept) {
         HttpResponse::Ok().json(serde_json::json!({ "authorizationUrl": flow.authorization_url }))
     } else {
         HttpResponse::Found()

@@ -7,8 +7,8 @@ use studio_tests::{db_test, Backend, TestApp, TestDb};
 #[db_test]
 async fn two_instances_starting_together_both_come_up(db: TestDb) {
     let (first, second) = futures_util::join!(
-        studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap()),
-        studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap()),
+        studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap(), vec![]),
+        studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap(), vec![]),
     );
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_ne!(first.port(), second.port());
@@ -43,7 +43,7 @@ async fn a_schema_newer_than_the_binary_stops_start_up(db: TestDb) {
         }
         _ => unreachable!(),
     }
-    let error = studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap())
+    let error = studio_gateway::Application::build(TestApp::config(&db, &[]).unwrap(), vec![])
         .await
         .err()
         .expect("start-up refuses a newer schema");

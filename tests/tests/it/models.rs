@@ -68,7 +68,7 @@ async fn a_bad_catalog_stops_start_up_naming_file_model_and_field(db: TestDb) {
     let path = db.dir().join("bad-models.toml");
     std::fs::write(&path, "[[models]]\nid = \"x\"\ntype = \"video\"\n[[models.upstreams]]\nbaseUrl = \"ftp://nope\"\napiKeyEnv = \"STUDIO_TEST_UNSET_KEY\"\n").unwrap();
     let config = TestApp::config(&db, &[("STUDIO_MODELS_FILE", path.to_str().unwrap())]).unwrap();
-    let error = studio_gateway::Application::build(config)
+    let error = studio_gateway::Application::build(config, vec![])
         .await
         .err()
         .expect("start-up fails")
@@ -80,4 +80,38 @@ async fn a_bad_catalog_stops_start_up_naming_file_model_and_field(db: TestDb) {
         );
     }
     assert!(error.contains("bad-models.toml"));
+}
+
+#[db_test]
+async fn with_no_catalog_file_the_built_in_catalog_is_served(db: TestDb) {
+    // The tests run in tests/, which has no config/models.toml; "" leaves the variable unset.
+    let built_in = TestApp::spawn_with(&db, &[("STUDIO_MODELS_FILE", "")]).await;
+    let from_file = TestApp::spawn(&db).await;
+    let token = access_token(&from_file, "ada@example.com").await;
+    let ids = |list: serde_json::Value| -> Vec<serde_json::Value> {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect()
+    };
+    let served = ids(built_in.get_auth("/v1/models", &token).await.expect(200));
+    assert!(!served.is_empty());
+    assert_eq!(
+        served,
+        ids(from_file.get_auth("/v1/models", &token).await.expect(200))
+    );
+}
+
+#[db_test]
+async fn a_catalog_file_that_was_named_but_cannot_be_read_stops_start_up(db: TestDb) {
+    let missing = db.dir().join("no-such-models.toml");
+    let config = TestApp::config(&db, &[("STUDIO_MODELS_FILE", missing.to_str().unwrap())]);
+    let error = studio_gateway::Application::build(config.unwrap(), vec![])
+        .await
+        .err()
+        .expect("start-up fails")
+        .to_string();
+    assert!(error.contains("cannot read the model catalog"), "{error}");
 }

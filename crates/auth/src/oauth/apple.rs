@@ -1,8 +1,8 @@
 //! Apple's client secret: an ES256 JWT signed with the team's key, valid for at most six months.
 
+use super::config::AppleSigning;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use studio_core::config::AppleSigning;
 
 use super::OAuthError;
 

@@ -3,6 +3,7 @@
 //! one-time code the frontend trades for Studio's own tokens.
 
 mod apple;
+mod config;
 mod error;
 mod http;
 mod linking;
@@ -12,6 +13,8 @@ mod store;
 mod types;
 
 pub use apple::client_secret as apple_client_secret;
+pub use config::{providers_from_lookup, AppleSigning, OAuthKind, OAuthProviderConfig};
 pub use error::OAuthError;
+pub use linking::AccountCredentials;
 pub use service::{OAuth, OAuthService};
 pub use types::{CallbackOutcome, CallbackParams, IdentityInfo, ProviderInfo, StartedFlow};

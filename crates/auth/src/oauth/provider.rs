@@ -6,6 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use super::config::{OAuthKind, OAuthProviderConfig};
 use openidconnect::{
     core::{
         CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreIdTokenClaims,
@@ -15,7 +16,6 @@ use openidconnect::{
     IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
     SignatureVerificationError,
 };
-use studio_core::config::{OAuthKind, OAuthProviderConfig};
 use tokio::sync::Mutex;
 
 use super::{apple, http, OAuthError};

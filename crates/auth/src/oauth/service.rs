@@ -6,10 +6,12 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::Duration;
-use studio_core::{config::OAuthProviderConfig, secrets::random_bytes, time::now, DbPool};
+use studio_core::{secrets::random_bytes, time::now, DbPool};
+
+use super::config::OAuthProviderConfig;
 
 use super::{
-    linking::{account_for, AppleUser},
+    linking::{AccountCredentials, AppleUser, Linker},
     provider::Provider,
     store::{CodeRow, FlowRow, OAuthStore},
     types::*,
@@ -29,6 +31,7 @@ pub trait OAuthService: Send + Sync {
         provider: &str,
         redirect_to: Option<&str>,
         redirect_uri: &str,
+        client: &ClientInfo,
     ) -> Result<StartedFlow, OAuthError>;
     /// Finishes it: checks state and browser, verifies the identity, returns a one-time code.
     async fn callback(
@@ -48,6 +51,7 @@ pub struct OAuth {
     users: Store,
     store: OAuthStore,
     auth: Arc<dyn AuthService>,
+    credentials: Arc<dyn AccountCredentials>,
 }
 
 impl OAuth {
@@ -55,6 +59,7 @@ impl OAuth {
         pool: DbPool,
         providers: Vec<OAuthProviderConfig>,
         auth: Arc<dyn AuthService>,
+        credentials: Arc<dyn AccountCredentials>,
     ) -> Self {
         let order = providers.iter().map(|p| p.id.clone()).collect();
         Self {
@@ -66,6 +71,7 @@ impl OAuth {
             users: Store::new(pool.clone()),
             store: OAuthStore::new(pool),
             auth,
+            credentials,
         }
     }
 
@@ -112,8 +118,14 @@ impl OAuthService for OAuth {
         provider: &str,
         redirect_to: Option<&str>,
         redirect_uri: &str,
+        client: &ClientInfo,
     ) -> Result<StartedFlow, OAuthError> {
         let provider = self.provider(provider)?;
+        if let Err(crate::AuthError::RateLimited { retry_after_secs }) =
+            self.auth.throttle(crate::Throttled::OAuthStart, client)
+        {
+            return Err(OAuthError::RateLimited { retry_after_secs });
+        }
         let redirect_to = safe_redirect(redirect_to)?;
         let authorization = provider.authorize(redirect_uri).await?;
         let browser_binding = random_token();
@@ -163,8 +175,15 @@ impl OAuthService for OAuth {
         let apple_user = params
             .user
             .and_then(|u| serde_json::from_str::<AppleUser>(&u).ok());
-        let user_id =
-            account_for(&self.users, &self.store, provider_id, identity, apple_user).await?;
+        let linker = Linker {
+            users: &self.users,
+            oauth: &self.store,
+            auth: self.auth.as_ref(),
+            credentials: self.credentials.as_ref(),
+        };
+        let user_id = linker
+            .account_for(provider_id, identity, apple_user)
+            .await?;
         let one_time = random_token();
         self.store
             .insert_code(

@@ -153,4 +153,13 @@ impl OAuthStore {
             Ok(deleted == 1)
         })
     }
+
+    /// Unlinks every identity of the user (an account handed over to a new owner).
+    pub async fn delete_identities(&self, user_id: &str) -> Result<usize, DbError> {
+        db_run!(&self.pool, |conn| diesel::delete(
+            user_identities::table.filter(user_identities::user_id.eq(user_id))
+        )
+        .execute(conn)
+        .await)
+    }
 }

@@ -8,14 +8,16 @@ use std::{
 
 use super::{ConfigError, DatabaseTarget, Environment, MIN_SECRET_BYTES};
 
-pub(super) struct Vars<F> {
+/// The variables of one source, read and checked one at a time; every problem is collected so
+/// start-up reports them all at once. Domain crates with their own settings read through it too.
+pub struct Vars<F> {
     lookup: F,
     errors: Vec<ConfigError>,
     generated: Vec<&'static str>,
 }
 
 impl<F: Fn(&str) -> Option<String>> Vars<F> {
-    pub(super) fn new(lookup: F) -> Self {
+    pub fn new(lookup: F) -> Self {
         Self {
             lookup,
             errors: Vec::new(),
@@ -29,18 +31,14 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             .filter(|v| !v.is_empty())
     }
 
-    pub(super) fn fail_var(&mut self, var: &'static str, problem: String) {
-        self.fail(var, problem);
-    }
-
-    fn fail(&mut self, var: &'static str, problem: impl Into<String>) {
+    pub fn fail(&mut self, var: &'static str, problem: impl Into<String>) {
         self.errors.push(ConfigError {
             var,
             problem: problem.into(),
         });
     }
 
-    pub(super) fn finish(self) -> Result<(), Vec<ConfigError>> {
+    pub fn finish(self) -> Result<(), Vec<ConfigError>> {
         if self.errors.is_empty() {
             Ok(())
         } else {
@@ -48,19 +46,19 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    pub(super) fn generated(&self) -> Vec<&'static str> {
+    pub fn generated(&self) -> Vec<&'static str> {
         self.generated.clone()
     }
 
-    pub(super) fn text(&mut self, var: &'static str, default: &str) -> String {
+    pub fn text(&mut self, var: &'static str, default: &str) -> String {
         self.get(var).unwrap_or_else(|| default.to_owned())
     }
 
-    pub(super) fn optional(&mut self, var: &'static str) -> Option<String> {
+    pub fn optional(&mut self, var: &'static str) -> Option<String> {
         self.get(var)
     }
 
-    pub(super) fn parsed<T: FromStr + Default>(
+    pub fn parsed<T: FromStr + Default>(
         &mut self,
         var: &'static str,
         default: &str,
@@ -76,7 +74,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    pub(super) fn socket_addr(&mut self, var: &'static str, default: &str) -> SocketAddr {
+    pub fn socket_addr(&mut self, var: &'static str, default: &str) -> SocketAddr {
         let raw = self.text(var, default);
         raw.parse().unwrap_or_else(|_| {
             self.fail(
@@ -87,7 +85,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         })
     }
 
-    pub(super) fn positive(&mut self, var: &'static str, default: &str) -> i64 {
+    pub fn positive(&mut self, var: &'static str, default: &str) -> i64 {
         let value: i64 = self.parsed(var, default, "not a whole number of minutes");
         if value <= 0 && self.errors.iter().all(|e| e.var != var) {
             self.fail(var, "must be at least 1 minute");
@@ -95,7 +93,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         value
     }
 
-    pub(super) fn environment(&mut self) -> Environment {
+    pub fn environment(&mut self) -> Environment {
         match self.text("STUDIO_ENV", "development").as_str() {
             "development" => Environment::Development,
             "production" => Environment::Production,
@@ -110,7 +108,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    pub(super) fn secret(&mut self, var: &'static str, production: bool) -> String {
+    pub fn secret(&mut self, var: &'static str, production: bool) -> String {
         match self.get(var) {
             Some(secret) if secret.len() >= MIN_SECRET_BYTES => secret,
             Some(_) if production => {
@@ -132,7 +130,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    pub(super) fn list(&mut self, var: &'static str, default: &str) -> Vec<String> {
+    pub fn list(&mut self, var: &'static str, default: &str) -> Vec<String> {
         self.text(var, default)
             .split(',')
             .map(|item| item.trim().to_owned())
@@ -140,7 +138,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             .collect()
     }
 
-    pub(super) fn origins(&mut self, var: &'static str, default: &str) -> Vec<String> {
+    pub fn origins(&mut self, var: &'static str, default: &str) -> Vec<String> {
         let origins = self.list(var, default);
         for origin in &origins {
             let valid = origin == "*"
@@ -160,7 +158,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             .collect()
     }
 
-    pub(super) fn ip_list(&mut self, var: &'static str) -> Vec<IpAddr> {
+    pub fn ip_list(&mut self, var: &'static str) -> Vec<IpAddr> {
         let mut ips = Vec::new();
         for item in self.list(var, "") {
             match item.parse() {
@@ -171,7 +169,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         ips
     }
 
-    pub(super) fn url(&mut self, var: &'static str, default: &str) -> String {
+    pub fn url(&mut self, var: &'static str, default: &str) -> String {
         let raw = self.text(var, default);
         match url::Url::parse(&raw) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => raw.trim_end_matches('/').to_owned(),
@@ -182,7 +180,21 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    pub(super) fn database(&mut self) -> DatabaseTarget {
+    pub fn smtp_url(&mut self, var: &'static str) -> Option<String> {
+        let raw = self.get(var)?;
+        match url::Url::parse(&raw) {
+            Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => Some(raw),
+            _ => {
+                self.fail(
+                    var,
+                    "not an SMTP URL like smtp://127.0.0.1:2525 or smtps://user:pass@host",
+                );
+                None
+            }
+        }
+    }
+
+    pub fn database(&mut self) -> DatabaseTarget {
         let Some(raw) = self.get("DATABASE_URL") else {
             return DatabaseTarget::Sqlite(PathBuf::from("./data/studio.db"));
         };

@@ -2,7 +2,7 @@
 //! issuers. A provider is enabled when its client id is set; every issuer can be overridden
 //! (staging, tests) with `<PREFIX>_ISSUER`.
 
-use super::parse::Vars;
+use studio_core::config::{ConfigError, Vars};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthKind {
@@ -61,23 +61,37 @@ impl std::fmt::Debug for OAuthProviderConfig {
     }
 }
 
-impl<F: Fn(&str) -> Option<String>> Vars<F> {
-    pub(super) fn oauth_providers(&mut self) -> Vec<OAuthProviderConfig> {
+/// Every provider the environment enables, or every problem with their variables.
+pub fn providers_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<OAuthProviderConfig>, Vec<ConfigError>> {
+    let mut vars = Vars::new(lookup);
+    let providers = Providers(&mut vars).all();
+    vars.finish()?;
+    Ok(providers)
+}
+
+struct Providers<'a, F>(&'a mut Vars<F>);
+
+impl<F: Fn(&str) -> Option<String>> Providers<'_, F> {
+    fn all(&mut self) -> Vec<OAuthProviderConfig> {
         let mut providers = Vec::new();
-        if let Some(client_id) = self.optional("GOOGLE_OAUTH_CLIENT_ID") {
+        if let Some(client_id) = self.0.optional("GOOGLE_OAUTH_CLIENT_ID") {
             let client_secret =
                 self.required_with("GOOGLE_OAUTH_CLIENT_SECRET", "GOOGLE_OAUTH_CLIENT_ID");
             providers.push(OAuthProviderConfig {
                 id: "google".into(),
                 name: "Google".into(),
                 kind: OAuthKind::Google,
-                issuer: self.url("GOOGLE_OAUTH_ISSUER", "https://accounts.google.com"),
+                issuer: self
+                    .0
+                    .url("GOOGLE_OAUTH_ISSUER", "https://accounts.google.com"),
                 client_id,
                 client_secret,
                 apple: None,
             });
         }
-        if let Some(client_id) = self.optional("APPLE_OAUTH_CLIENT_ID") {
+        if let Some(client_id) = self.0.optional("APPLE_OAUTH_CLIENT_ID") {
             let team_id = self.required_with("APPLE_TEAM_ID", "APPLE_OAUTH_CLIENT_ID");
             let key_id = self.required_with("APPLE_KEY_ID", "APPLE_OAUTH_CLIENT_ID");
             let key = self
@@ -87,7 +101,9 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
                 id: "apple".into(),
                 name: "Apple".into(),
                 kind: OAuthKind::Apple,
-                issuer: self.url("APPLE_OAUTH_ISSUER", "https://appleid.apple.com"),
+                issuer: self
+                    .0
+                    .url("APPLE_OAUTH_ISSUER", "https://appleid.apple.com"),
                 client_id,
                 client_secret: None,
                 apple: match (team_id, key_id, key) {
@@ -100,7 +116,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
                 },
             });
         }
-        for name in self.list("OIDC_PROVIDERS", "") {
+        for name in self.0.list("OIDC_PROVIDERS", "") {
             providers.push(self.generic(&name));
         }
         providers
@@ -112,10 +128,10 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             Box::leak(format!("{prefix}_{suffix}").into_boxed_str())
         };
         let issuer_var = var("ISSUER");
-        let issuer = match self.optional(issuer_var) {
-            Some(_) => self.url(issuer_var, ""),
+        let issuer = match self.0.optional(issuer_var) {
+            Some(_) => self.0.url(issuer_var, ""),
             None => {
-                self.fail_var(
+                self.0.fail(
                     issuer_var,
                     format!("must be set because OIDC_PROVIDERS names {name}"),
                 );
@@ -128,20 +144,21 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         OAuthProviderConfig {
             id: name.to_ascii_lowercase(),
             name: self
+                .0
                 .optional(var("NAME"))
                 .unwrap_or_else(|| name.to_owned()),
             kind: OAuthKind::Oidc,
             issuer,
             client_id,
-            client_secret: self.optional(var("CLIENT_SECRET")),
+            client_secret: self.0.optional(var("CLIENT_SECRET")),
             apple: None,
         }
     }
 
     fn required_with(&mut self, var: &'static str, because: &str) -> Option<String> {
-        let value = self.optional(var);
+        let value = self.0.optional(var);
         if value.is_none() {
-            self.fail_var(var, format!("must be set when {because} is"));
+            self.0.fail(var, format!("must be set when {because} is"));
         }
         value
     }
@@ -154,9 +171,9 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         match std::fs::read_to_string(&value) {
             Ok(pem) if pem.contains("-----BEGIN") => Some(pem),
             _ => {
-                self.fail_var(
+                self.0.fail(
                     "APPLE_PRIVATE_KEY",
-                    "must be the .p8 PEM or the path of a file holding it".into(),
+                    "must be the .p8 PEM or the path of a file holding it",
                 );
                 None
             }
