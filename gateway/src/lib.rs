@@ -4,6 +4,7 @@
 pub mod app;
 pub mod errors;
 pub mod extractors;
+mod limits;
 pub mod middleware;
 pub mod negotiate;
 pub mod routes;

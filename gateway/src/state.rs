@@ -8,7 +8,7 @@ use studio_auth::{
     oauth::{AccountCredentials, OAuth, OAuthProviderConfig, OAuthService},
     Auth, AuthService, AuthSettings, MailSettings,
 };
-use studio_chat::{ChatProxy, ChatSettings};
+use studio_chat::{ChatProxy, ChatSettings, LimitPolicy};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, CatalogSource, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
@@ -23,6 +23,7 @@ pub struct AppState {
     pub catalog: Arc<dyn ModelCatalog>,
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
+    pub limits: LimitPolicy,
 }
 
 impl AppState {
@@ -85,13 +86,16 @@ impl AppState {
                 dead_letter_path: config.usage_dead_letter.clone(),
             },
         );
+        let usage: Arc<dyn UsageService> = Arc::new(UsageSummaries::new(pool.clone()));
+        let limits = crate::limits::policy(&config, usage.clone()).await;
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
         let keys = Arc::new(KeysOfAccount(api_keys.clone()));
         let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone(), keys);
         Ok(Self {
             oauth: Arc::new(oauth),
-            usage: Arc::new(UsageSummaries::new(pool.clone())),
+            usage,
+            limits,
             usage_writer,
             config: Arc::new(config),
             pool,
@@ -114,6 +118,7 @@ impl AppState {
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
             .app_data(web::Data::new(self.usage_writer.clone()))
+            .app_data(web::Data::from(self.limits.limits.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
     }
 
@@ -125,6 +130,7 @@ impl AppState {
             self.usage_writer.clone(),
             ChatSettings {
                 keep_alive: Duration::from_secs(self.config.sse_keep_alive_secs.max(1)),
+                limits: Some(self.limits.clone()),
             },
         )
     }

@@ -7,6 +7,7 @@ mod database;
 mod http;
 pub mod oidc;
 pub mod outage;
+pub mod redis;
 pub mod sign_in;
 pub mod smtp;
 pub mod sse;

@@ -33,6 +33,11 @@ pub fn catalog(up: &str, refused: &str) -> String {
     text += &model("multiline", "dev-chat:tokens=6,multiline=true");
     text += &model("no-done", "dev-chat:tokens=6,nodone=true");
     text += &model("tool-calls", "dev-chat:tokens=6,tools=true,usage=false");
+    text += &format!(
+        "[[models]]\nid = \"priced\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\
+         [models.pricing]\ninputPerMillion = 2.0\noutputPerMillion = 10.0\n\
+         [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat\"\n\n"
+    );
     let timed = |id: &str, upstream_model: &str, timeouts: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\

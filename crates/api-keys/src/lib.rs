@@ -15,4 +15,4 @@ mod types;
 pub use error::ApiKeyError;
 pub use key::KEY_PREFIX;
 pub use service::{ApiKeyService, ApiKeySettings, ApiKeys};
-pub use types::{ApiKeyInfo, CreatedApiKey, NewApiKey, VerifiedKey};
+pub use types::{ApiKeyInfo, CreatedApiKey, KeyUpdate, NewApiKey, VerifiedKey};

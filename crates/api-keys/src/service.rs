@@ -25,11 +25,12 @@ pub trait ApiKeyService: Send + Sync {
     async fn create(&self, user_id: &str, request: NewApiKey)
         -> Result<CreatedApiKey, ApiKeyError>;
     async fn list(&self, user_id: &str) -> Result<Vec<ApiKeyInfo>, ApiKeyError>;
-    async fn rename(
+    /// Renames the key and/or replaces its limits.
+    async fn update(
         &self,
         user_id: &str,
         key_id: &str,
-        name: &str,
+        update: KeyUpdate,
     ) -> Result<ApiKeyInfo, ApiKeyError>;
     async fn revoke(&self, user_id: &str, key_id: &str) -> Result<(), ApiKeyError>;
     /// Revokes every key of the user at once (an account handed to a new owner).
@@ -147,6 +148,11 @@ impl ApiKeyService for ApiKeys {
             last_used_at: None,
             expires_at,
             revoked_at: None,
+            requests_per_minute: None,
+            tokens_per_minute: None,
+            concurrent_streams: None,
+            monthly_token_budget: None,
+            monthly_cost_budget_usd: None,
         };
         self.store.insert(&row).await?;
         Ok(CreatedApiKey {
@@ -170,16 +176,32 @@ impl ApiKeyService for ApiKeys {
             .collect())
     }
 
-    async fn rename(
+    async fn update(
         &self,
         user_id: &str,
         key_id: &str,
-        name: &str,
+        update: KeyUpdate,
     ) -> Result<ApiKeyInfo, ApiKeyError> {
-        let name = clean_name(name)?;
+        let name = update.name.as_deref().map(clean_name).transpose()?;
+        if let Some(limits) = &update.limits {
+            check_limits(limits)?;
+        }
         let mut row = self.owned(user_id, key_id).await?;
-        self.store.rename(&row.id, &name).await?;
-        row.name = name;
+        if let Some(name) = name {
+            self.store.rename(&row.id, &name).await?;
+            row.name = name;
+        }
+        if let Some(limits) = update.limits {
+            self.store.set_limits(&row.id, &limits).await?;
+            // The cached verification carries the limits: the next request reads them anew.
+            self.cache.invalidate(&row.key_hash).await;
+            let signed = |v: Option<u64>| v.map(|v| v.min(i64::MAX as u64) as i64);
+            row.requests_per_minute = signed(limits.requests_per_minute);
+            row.tokens_per_minute = signed(limits.tokens_per_minute);
+            row.concurrent_streams = signed(limits.concurrent_streams);
+            row.monthly_token_budget = signed(limits.monthly_token_budget);
+            row.monthly_cost_budget_usd = limits.monthly_cost_budget_usd;
+        }
         Ok(row.into())
     }
 
@@ -249,4 +271,15 @@ fn spawn_revocation_poller(
             }
         },
     )
+}
+
+/// A budget in dollars must be a finite amount, not negative.
+fn check_limits(limits: &studio_core::LimitSettings) -> Result<(), ApiKeyError> {
+    match limits.monthly_cost_budget_usd {
+        Some(usd) if !usd.is_finite() || usd < 0.0 => Err(ApiKeyError::InvalidField {
+            field: "limits.monthlyCostBudgetUsd",
+            message: "limits.monthlyCostBudgetUsd must be a positive number of dollars".into(),
+        }),
+        _ => Ok(()),
+    }
 }

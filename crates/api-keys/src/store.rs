@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use studio_core::{db_run, schema::api_keys, DbError, DbPool};
+use studio_core::{db_run, schema::api_keys, DbError, DbPool, LimitSettings};
 
 use crate::types::{ApiKeyInfo, VerifiedKey};
 
@@ -20,11 +20,30 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub requests_per_minute: Option<i64>,
+    pub tokens_per_minute: Option<i64>,
+    pub concurrent_streams: Option<i64>,
+    pub monthly_token_budget: Option<i64>,
+    pub monthly_cost_budget_usd: Option<f64>,
+}
+
+impl ApiKeyRow {
+    pub fn limits(&self) -> LimitSettings {
+        let unsigned = |v: Option<i64>| v.map(|v| v.max(0) as u64);
+        LimitSettings {
+            requests_per_minute: unsigned(self.requests_per_minute),
+            tokens_per_minute: unsigned(self.tokens_per_minute),
+            concurrent_streams: unsigned(self.concurrent_streams),
+            monthly_token_budget: unsigned(self.monthly_token_budget),
+            monthly_cost_budget_usd: self.monthly_cost_budget_usd,
+        }
+    }
 }
 
 impl From<ApiKeyRow> for ApiKeyInfo {
     fn from(row: ApiKeyRow) -> Self {
         ApiKeyInfo {
+            limits: row.limits(),
             id: row.id,
             name: row.name,
             prefix: row.prefix,
@@ -99,6 +118,21 @@ impl Store {
         })
     }
 
+    pub async fn set_limits(&self, id: &str, limits: &LimitSettings) -> Result<(), DbError> {
+        let signed = |v: Option<u64>| v.map(|v| v.min(i64::MAX as u64) as i64);
+        db_run!(&self.pool, |conn| diesel::update(api_keys::table.find(id))
+            .set((
+                api_keys::requests_per_minute.eq(signed(limits.requests_per_minute)),
+                api_keys::tokens_per_minute.eq(signed(limits.tokens_per_minute)),
+                api_keys::concurrent_streams.eq(signed(limits.concurrent_streams)),
+                api_keys::monthly_token_budget.eq(signed(limits.monthly_token_budget)),
+                api_keys::monthly_cost_budget_usd.eq(limits.monthly_cost_budget_usd),
+            ))
+            .execute(conn)
+            .await)
+        .map(drop)
+    }
+
     pub async fn revoke(&self, id: &str, now: NaiveDateTime) -> Result<(), DbError> {
         db_run!(&self.pool, |conn| {
             diesel::update(
@@ -132,18 +166,18 @@ impl Store {
 
     /// The owner of a live (not revoked) key with this digest; expiry is checked by the caller.
     pub async fn verify(&self, key_hash: &str) -> Result<Option<VerifiedKey>, DbError> {
-        let row: Option<(String, String, Option<NaiveDateTime>)> =
-            db_run!(&self.pool, |conn| api_keys::table
-                .filter(api_keys::key_hash.eq(key_hash))
-                .filter(api_keys::revoked_at.is_null())
-                .select((api_keys::id, api_keys::user_id, api_keys::expires_at))
-                .first(conn)
-                .await
-                .optional())?;
-        Ok(row.map(|(key_id, user_id, expires_at)| VerifiedKey {
-            key_id,
-            user_id,
-            expires_at,
+        let row: Option<ApiKeyRow> = db_run!(&self.pool, |conn| api_keys::table
+            .filter(api_keys::key_hash.eq(key_hash))
+            .filter(api_keys::revoked_at.is_null())
+            .select(ApiKeyRow::as_select())
+            .first(conn)
+            .await
+            .optional())?;
+        Ok(row.map(|row| VerifiedKey {
+            limits: row.limits(),
+            key_id: row.id,
+            user_id: row.user_id,
+            expires_at: row.expires_at,
         }))
     }
 

@@ -1,6 +1,6 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use studio_core::time::serde_utc;
+use studio_core::{time::serde_utc, LimitSettings};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -41,12 +41,26 @@ pub struct ApiKeyInfo {
     pub expires_at: Option<NaiveDateTime>,
     #[serde(with = "serde_utc::option")]
     pub revoked_at: Option<NaiveDateTime>,
+    /// The key's own limits (null: the defaults apply).
+    pub limits: LimitSettings,
 }
 
-/// Who a valid key belongs to (what the `/v1` extractor needs for accounting).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who a valid key belongs to (what the `/v1` extractor needs for accounting and limits).
+#[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedKey {
     pub key_id: String,
     pub user_id: String,
     pub expires_at: Option<NaiveDateTime>,
+    pub limits: LimitSettings,
+}
+
+/// `PATCH /api/keys/{id}`: a new name and/or new limits. `limits` replaces all of the key's
+/// limits; a field left out or null means the configured default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub limits: Option<LimitSettings>,
 }

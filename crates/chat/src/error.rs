@@ -33,6 +33,9 @@ pub enum ChatError {
     /// The upstream took longer than one of its timeouts; the message says which.
     #[error("{0}")]
     Timeout(String),
+    /// A rate limit, stream limit or budget says no; nothing reached the upstream.
+    #[error("{}", .0.message)]
+    Limited(Box<studio_limits::Refusal>),
 }
 
 impl ChatError {
@@ -45,6 +48,7 @@ impl ChatError {
             ChatError::Upstream { status, .. } => *status,
             ChatError::BadGateway(_) => 502,
             ChatError::Timeout(_) => 504,
+            ChatError::Limited(_) => 429,
         }
     }
 

@@ -2,6 +2,7 @@
 //! passes everything else through untouched, relays SSE streams event by event, retries
 //! other upstreams before the first byte, and accounts usage for every request.
 
+mod admit;
 mod deadlines;
 mod error;
 mod estimate;
@@ -14,8 +15,10 @@ mod sse;
 mod upstream;
 mod usage;
 
+pub use admit::{LimitPolicy, MonthSpend};
 pub use error::{ChatError, UpstreamErrorBody};
 pub use estimate::warm_up as warm_up_estimates;
 pub use proxy::{ChatProxy, ChatReply, ChatSettings};
 pub use relay::RelayStream;
 pub use studio_core::Caller;
+pub use studio_limits::RateInfo;

@@ -11,7 +11,10 @@ use studio_models::{ModelCatalog, Upstream};
 use studio_usage::UsageWriter;
 use tokio::time::Instant;
 
+use studio_limits::RateInfo;
+
 use crate::{
+    admit::LimitPolicy,
     probe::ToolCallProbe,
     relay::{RelaySetup, RelayStream, MAX_EVENT_BYTES},
     request::ChatRequest,
@@ -24,18 +27,24 @@ use crate::{
 /// Upper bound of a non-streamed answer read from an upstream.
 const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChatSettings {
     /// Comment sent on a stream while the upstream is silent, so idle connections stay up and
     /// a client that went away is noticed.
     pub keep_alive: Duration,
+    /// Rate limits and budgets; `None`: nothing is limited.
+    pub limits: Option<LimitPolicy>,
 }
 
 pub enum ChatReply {
     /// A complete OpenAI JSON body, byte for byte as the upstream sent it but for `model`.
-    Json { status: u16, body: Bytes },
+    Json {
+        status: u16,
+        body: Bytes,
+        rate: RateInfo,
+    },
     /// Server-sent events, relayed as they arrive.
-    Stream(Box<RelayStream>),
+    Stream(Box<RelayStream>, RateInfo),
 }
 
 /// Holds `awc::Client`s, which are not `Send`: build one proxy per worker thread.
@@ -88,6 +97,12 @@ impl ChatProxy {
     pub async fn complete(&self, caller: &Caller, body: Bytes) -> Result<ChatReply, ChatError> {
         let started = Instant::now();
         let request = ChatRequest::parse(body, self.catalog.as_ref())?;
+        // Refused requests reach no upstream and use nothing: they leave no usage record.
+        let admission = match &self.settings.limits {
+            Some(policy) => Some(policy.admit(caller, &request).await?),
+            None => None,
+        };
+        let rate = admission.as_ref().map(|a| a.rate).unwrap_or_default();
         let mut accounting = Accounting::new(
             &self.usage,
             caller,
@@ -95,6 +110,7 @@ impl ChatProxy {
             request.stream,
             request.body.clone(),
         );
+        accounting.limit(admission, request.model.pricing);
         let mut last_error = None;
         // Until the first byte reaches the client, connection errors, 5xx and silence move on
         // to the next upstream; anything else is the answer.
@@ -122,11 +138,13 @@ impl ChatProxy {
                     started,
                 };
                 let relay = RelayStream::new(response, first, accounting, setup);
-                return Ok(ChatReply::Stream(Box::new(relay)));
+                return Ok(ChatReply::Stream(Box::new(relay), rate));
             }
             accounting.first_byte();
             let deadline = started + upstream.timeout;
-            return read_reply(response, deadline, upstream, &request, accounting).await;
+            return read_reply(response, deadline, upstream, &request, accounting)
+                .await
+                .map(|(status, body)| ChatReply::Json { status, body, rate });
         }
         let error =
             last_error.unwrap_or_else(|| ChatError::BadGateway("the model has no upstream".into()));
@@ -188,7 +206,7 @@ async fn read_reply(
     upstream: &Upstream,
     request: &ChatRequest,
     mut accounting: Accounting,
-) -> Result<ChatReply, ChatError> {
+) -> Result<(u16, Bytes), ChatError> {
     let status = response.status().as_u16();
     let read = response.body().limit(MAX_REPLY_BYTES);
     let body = match tokio::time::timeout_at(deadline, read).await {
@@ -242,5 +260,5 @@ async fn read_reply(
         .and_then(|model| splice::replace(&body, model, &splice::json_string(&request.model.id)))
         .map_or_else(|| body.clone(), BytesMut::freeze);
     accounting.finish(status);
-    Ok(ChatReply::Json { status, body })
+    Ok((status, body))
 }

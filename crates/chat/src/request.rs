@@ -39,6 +39,8 @@ pub struct ChatRequest {
     /// Whether the client itself asked for the usage chunk (Studio always asks upstream).
     pub client_wants_usage: bool,
     pub body: Bytes,
+    /// The most tokens the reply may use (`max_tokens`, else the model's maximum).
+    pub max_tokens: u32,
     /// Where the `model` value sits in `body`: replaced per upstream, the rest sent as is.
     model_span: (usize, usize),
     /// For streams: the `stream_options` to send (usage always requested) and where the
@@ -82,7 +84,7 @@ impl ChatRequest {
         check_messages(&messages)?;
         let stream = field::<bool>(&fields, "stream")?.unwrap_or(false);
         let options: StreamOptions = field(&fields, "stream_options")?.unwrap_or_default();
-        check_limits(&fields, &model)?;
+        let max_tokens = check_limits(&fields, &model)?;
         let model_span = fields
             .get(&key("model"))
             .map(|raw| span(&body, raw))
@@ -107,6 +109,7 @@ impl ChatRequest {
             client_wants_usage: stream && options.include_usage.unwrap_or(false),
             model,
             body,
+            max_tokens,
             model_span,
             stream_options,
         })
@@ -185,9 +188,12 @@ fn check_messages(messages: &[Message<'_>]) -> Result<(), ChatError> {
     Ok(())
 }
 
-fn check_limits(fields: &Fields<'_>, model: &Model) -> Result<(), ChatError> {
+/// Checks the numeric parameters; returns the most tokens the reply may use.
+fn check_limits(fields: &Fields<'_>, model: &Model) -> Result<u32, ChatError> {
+    let mut max_tokens = model.max_output_tokens;
     for name in ["max_tokens", "max_completion_tokens"] {
         if let Some(value) = field::<i64>(fields, name)? {
+            max_tokens = max_tokens.min(u32::try_from(value).unwrap_or(u32::MAX));
             if value < 1 || value > i64::from(model.max_output_tokens) {
                 return Err(ChatError::invalid(
                     name,
@@ -220,7 +226,7 @@ fn check_limits(fields: &Fields<'_>, model: &Model) -> Result<(), ChatError> {
             return Err(ChatError::invalid("n", "'n' must be between 1 and 128"));
         }
     }
-    Ok(())
+    Ok(max_tokens)
 }
 
 #[cfg(test)]

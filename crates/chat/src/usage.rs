@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use studio_core::{ids::new_id, time::now};
+use studio_limits::Admission;
+use studio_models::Pricing;
 use studio_usage::{UsageRecord, UsageWriter};
 
 use crate::{estimate, probe::DeltaProbe};
@@ -35,6 +37,9 @@ pub struct Accounting {
     overflow_chars: usize,
     reported: Option<Usage>,
     ttft: Option<Duration>,
+    /// The limiter's reservation, settled with the real usage when the record is written.
+    admission: Option<Admission>,
+    pricing: Option<Pricing>,
 }
 
 impl Accounting {
@@ -64,6 +69,7 @@ impl Accounting {
                 status: 0,
                 cancelled: false,
                 created_at: now(),
+                cost_usd: 0.0,
             },
             started: Instant::now(),
             request_body,
@@ -71,7 +77,14 @@ impl Accounting {
             overflow_chars: 0,
             reported: None,
             ttft: None,
+            admission: None,
+            pricing: None,
         }
+    }
+
+    pub(crate) fn limit(&mut self, admission: Option<Admission>, pricing: Option<Pricing>) {
+        self.admission = admission;
+        self.pricing = pricing;
     }
 
     pub fn upstream(&mut self, base_url: &str) {
@@ -146,9 +159,14 @@ impl Accounting {
         let reported = self
             .reported
             .filter(|u| u.prompt_tokens.is_some() || u.completion_tokens.is_some());
+        let settle = Settle {
+            writer,
+            admission: self.admission.take(),
+            pricing: self.pricing.take(),
+        };
         if reported.is_none() && record.upstream.is_none() {
             // Nothing produced and no upstream reached: nothing was used.
-            return writer.record(record);
+            return settle.record(record);
         }
         if let Some(usage) =
             reported.filter(|u| u.prompt_tokens.is_some() && u.completion_tokens.is_some())
@@ -159,7 +177,7 @@ impl Accounting {
             record.total_tokens = usage
                 .total_tokens
                 .unwrap_or(record.prompt_tokens + record.completion_tokens);
-            return writer.record(record);
+            return settle.record(record);
         }
         let estimate = Estimate {
             body: std::mem::take(&mut self.request_body),
@@ -170,10 +188,31 @@ impl Accounting {
         // Tokenizing long texts takes milliseconds: not on an async worker.
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn_blocking(move || writer.record(estimate.apply(record)));
+                runtime.spawn_blocking(move || settle.record(estimate.apply(record)));
             }
-            Err(_) => writer.record(estimate.apply(record)),
+            Err(_) => settle.record(estimate.apply(record)),
         }
+    }
+}
+
+/// The last step of a record: its cost, the limiter settled with what was really used, and
+/// the record handed to the writer.
+struct Settle {
+    writer: UsageWriter,
+    admission: Option<Admission>,
+    pricing: Option<Pricing>,
+}
+
+impl Settle {
+    fn record(self, mut record: UsageRecord) {
+        let prompt = record.prompt_tokens.max(0) as u64;
+        let completion = record.completion_tokens.max(0) as u64;
+        let micros = crate::admit::cost_micros(self.pricing.as_ref(), prompt, completion);
+        record.cost_usd = micros as f64 / 1e6;
+        if let Some(admission) = self.admission {
+            admission.settle(record.total_tokens.max(0) as u64, micros);
+        }
+        self.writer.record(record);
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every problem names the variable and what is wrong with it, so a bad deployment
 //! fails with one readable line instead of misbehaving later.
 
+mod limits;
 mod parse;
 
 pub use parse::Vars;
@@ -74,6 +75,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub usage_journal: PathBuf,
     pub usage_dead_letter: PathBuf,
+    /// Shares limits across instances; unset: limits are per instance.
+    pub redis_url: Option<String>,
+    pub key_limits: crate::LimitSettings,
+    pub user_limits: crate::LimitSettings,
     /// The gateway's public base URL (OAuth callbacks); when unset, taken from the request.
     pub public_url: Option<String>,
     /// `smtp://host:port` or `smtps://user:pass@host`; `None`: mail is written to the log.
@@ -167,6 +172,9 @@ impl Config {
                 "not a number of records",
             ),
             data_dir: PathBuf::from(vars.text("STUDIO_DATA_DIR", "./data")),
+            redis_url: vars.optional("REDIS_URL"),
+            key_limits: vars.key_limits(),
+            user_limits: vars.user_limits(),
             usage_journal: PathBuf::new(),
             usage_dead_letter: PathBuf::new(),
             public_url: vars

@@ -10,6 +10,6 @@ pub mod schema;
 pub mod secrets;
 pub mod time;
 
-pub use caller::Caller;
+pub use caller::{Caller, LimitSettings};
 pub use config::{Config, ConfigError, Environment};
 pub use db::{DbError, DbPool};

@@ -72,6 +72,11 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        requests_per_minute -> Nullable<BigInt>,
+        tokens_per_minute -> Nullable<BigInt>,
+        concurrent_streams -> Nullable<BigInt>,
+        monthly_token_budget -> Nullable<BigInt>,
+        monthly_cost_budget_usd -> Nullable<Double>,
     }
 }
 
@@ -96,6 +101,7 @@ diesel::table! {
         status -> Integer,
         cancelled -> Bool,
         created_at -> Timestamp,
+        cost_usd -> Double,
     }
 }
 

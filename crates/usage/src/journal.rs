@@ -208,6 +208,7 @@ mod tests {
             created_at: chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
                 .and_then(|d| d.and_hms_micro_opt(1, 2, 3, 456_789))
                 .unwrap(),
+            cost_usd: 0.25,
         }
     }
 

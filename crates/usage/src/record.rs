@@ -29,4 +29,8 @@ pub struct UsageRecord {
     /// True when the client went away before the response was complete.
     pub cancelled: bool,
     pub created_at: NaiveDateTime,
+    /// Priced from the catalog at the time of the request (0 for models without pricing), so a
+    /// price change never rewrites history.
+    #[serde(default)]
+    pub cost_usd: f64,
 }

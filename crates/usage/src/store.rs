@@ -77,6 +77,8 @@ pub struct UsageGroup {
     pub cancelled_requests: i64,
     #[diesel(sql_type = BigInt)]
     pub estimated_tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub cost_usd: f64,
 }
 
 /// The sums per bucket and model, computed by the database on the (user, time) index: the
@@ -95,7 +97,8 @@ pub async fn grouped(
         CAST(COALESCE(SUM(CASE WHEN cancelled THEN 1 ELSE 0 END), 0) AS BIGINT) \
             AS cancelled_requests, \
         CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
-            AS estimated_tokens \
+            AS estimated_tokens, \
+        CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd \
         FROM usage_records WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 \
         GROUP BY bucket, model ORDER BY bucket, model";
     let sqlite =
@@ -124,4 +127,54 @@ pub async fn grouped(
                 .await
         }
     )
+}
+
+#[derive(QueryableByName)]
+struct Spend {
+    #[diesel(sql_type = BigInt)]
+    tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    cost_usd: f64,
+}
+
+/// Tokens and cost (micro-dollars) since `since`: of the key when given, and of the user.
+pub async fn month_spend(
+    pool: &DbPool,
+    user_id: &str,
+    key_id: Option<&str>,
+    since: chrono::NaiveDateTime,
+) -> Result<(u64, u64, u64, u64), DbError> {
+    const SUMS: &str = "SELECT CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens, \
+        CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd FROM usage_records \
+        WHERE created_at >= $1 AND ";
+    let run = |sql: String, value: String| async move {
+        db_run!(
+            pool,
+            sqlite = |conn| diesel::sql_query(sql.replace('$', "?"))
+                .bind::<Timestamp, _>(since)
+                .bind::<Text, _>(&value)
+                .get_result::<Spend>(conn)
+                .await,
+            postgres = |conn| diesel::sql_query(&sql)
+                .bind::<Timestamp, _>(since)
+                .bind::<Text, _>(&value)
+                .get_result::<Spend>(conn)
+                .await
+        )
+    };
+    let user = run(format!("{SUMS}user_id = $2"), user_id.to_owned()).await?;
+    let key = match key_id {
+        Some(key_id) => run(format!("{SUMS}api_key_id = $2"), key_id.to_owned()).await?,
+        None => Spend {
+            tokens: 0,
+            cost_usd: 0.0,
+        },
+    };
+    let micros = |usd: f64| (usd.max(0.0) * 1e6).round() as u64;
+    Ok((
+        key.tokens.max(0) as u64,
+        micros(key.cost_usd),
+        user.tokens.max(0) as u64,
+        micros(user.cost_usd),
+    ))
 }

@@ -12,7 +12,7 @@ use crate::{
     UsageQuery,
 };
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageTotals {
     pub requests: i64,
@@ -23,6 +23,8 @@ pub struct UsageTotals {
     pub cancelled_requests: i64,
     /// Tokens Studio estimated because the upstream reported none (part of the totals).
     pub estimated_tokens: i64,
+    /// Priced from the catalog when each request was made; models without pricing cost 0.
+    pub cost_usd: f64,
 }
 
 impl UsageTotals {
@@ -33,6 +35,7 @@ impl UsageTotals {
         self.total_tokens += group.total_tokens;
         self.cancelled_requests += group.cancelled_requests;
         self.estimated_tokens += group.estimated_tokens;
+        self.cost_usd += group.cost_usd;
     }
 }
 
@@ -69,6 +72,13 @@ pub struct UsageReport {
 #[async_trait]
 pub trait UsageService: Send + Sync {
     async fn report(&self, user_id: &str, query: UsageQuery) -> Result<UsageReport, DbError>;
+    /// Tokens and cost (micro-dollars) since `since`, of the key (when given) and of the user.
+    async fn spent_since(
+        &self,
+        user_id: &str,
+        key_id: Option<&str>,
+        since: NaiveDateTime,
+    ) -> Result<(u64, u64, u64, u64), DbError>;
 }
 
 pub struct UsageSummaries {
@@ -87,6 +97,15 @@ const QUARTER_HOUR_SECS: i64 = 900;
 
 #[async_trait]
 impl UsageService for UsageSummaries {
+    async fn spent_since(
+        &self,
+        user_id: &str,
+        key_id: Option<&str>,
+        since: NaiveDateTime,
+    ) -> Result<(u64, u64, u64, u64), DbError> {
+        store::month_spend(&self.pool, user_id, key_id, since).await
+    }
+
     async fn report(&self, user_id: &str, query: UsageQuery) -> Result<UsageReport, DbError> {
         let bucket_secs = if query.tz.is_some() {
             QUARTER_HOUR_SECS

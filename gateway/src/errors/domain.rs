@@ -99,6 +99,21 @@ impl From<ChatError> for OpenAiError {
             }
             ChatError::BadGateway(_) => mapped.with_code("upstream_unavailable"),
             ChatError::Timeout(_) => mapped.with_code("upstream_timeout"),
+            ChatError::Limited(refusal) => {
+                use studio_limits::RefusalKind;
+                let (kind, code) = match refusal.kind {
+                    RefusalKind::Requests | RefusalKind::Concurrency => {
+                        ("requests", "rate_limit_exceeded")
+                    }
+                    RefusalKind::Tokens => ("tokens", "rate_limit_exceeded"),
+                    RefusalKind::Budget => ("insufficient_quota", "insufficient_quota"),
+                };
+                mapped
+                    .with_type(kind)
+                    .with_code(code)
+                    .with_retry_after(refusal.retry_after_secs.to_string())
+                    .with_rate(refusal.rate)
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod api;
 mod domain;
 mod openai;
 mod payload;
+pub mod rate_headers;
 
 pub use api::ApiError;
 pub use domain::internal;

@@ -16,6 +16,8 @@ pub struct OpenAiError {
     pub param: Option<String>,
     pub code: Option<String>,
     pub retry_after: Option<String>,
+    /// The limits that applied (429s say where the caller stands).
+    pub rate: Option<studio_limits::RateInfo>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +51,7 @@ impl OpenAiError {
             param: None,
             code: None,
             retry_after: None,
+            rate: None,
         }
     }
 
@@ -72,6 +75,11 @@ impl OpenAiError {
         self
     }
 
+    pub fn with_rate(mut self, rate: studio_limits::RateInfo) -> Self {
+        self.rate = Some(rate);
+        self
+    }
+
     pub fn to_response(&self) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
@@ -79,6 +87,9 @@ impl OpenAiError {
         }
         if let Some(value) = &self.retry_after {
             builder.insert_header((header::RETRY_AFTER, value.as_str()));
+        }
+        if let Some(rate) = &self.rate {
+            super::rate_headers::insert(&mut builder, rate);
         }
         builder.json(Body {
             error: Inner {

@@ -11,7 +11,7 @@ use super::bearer_token;
 use crate::errors::OpenAiError;
 
 /// The authenticated caller; derefs to the [`Caller`] the domain services take.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiCaller(pub Caller);
 
 impl std::ops::Deref for ApiCaller {
@@ -52,6 +52,7 @@ impl FromRequest for ApiCaller {
                     Ok(key) => Ok(ApiCaller(Caller {
                         user_id: key.user_id,
                         api_key_id: Some(key.key_id),
+                        key_limits: key.limits,
                     })),
                     Err(studio_api_keys::ApiKeyError::Database(error)) => {
                         tracing::error!(%error, "API key verification failed");
@@ -71,6 +72,7 @@ impl FromRequest for ApiCaller {
             Some(claims) => Ok(ApiCaller(Caller {
                 user_id: claims.sub,
                 api_key_id: None,
+                key_limits: Default::default(),
             })),
             None => Err(invalid()),
         };

@@ -1,8 +1,7 @@
 //! `/api/keys`: the user's API keys (JWT only: a key cannot manage keys).
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use studio_api_keys::{ApiKeyService, NewApiKey};
+use studio_api_keys::{ApiKeyService, KeyUpdate, NewApiKey};
 
 use crate::{errors::ApiError, extractors::AuthUser};
 
@@ -18,15 +17,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/{id}")
-                    .route(web::patch().to(rename))
+                    .route(web::patch().to(update))
                     .route(web::delete().to(revoke)),
             ),
     );
-}
-
-#[derive(Deserialize)]
-struct Rename {
-    name: String,
 }
 
 async fn create(
@@ -41,13 +35,13 @@ async fn list(keys: Keys, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(keys.list(user.user_id()).await?))
 }
 
-async fn rename(
+async fn update(
     keys: Keys,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<Rename>,
+    body: web::Json<KeyUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(keys.rename(user.user_id(), &id, &body.name).await?))
+    Ok(HttpResponse::Ok().json(keys.update(user.user_id(), &id, body.into_inner()).await?))
 }
 
 async fn revoke(

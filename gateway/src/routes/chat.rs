@@ -7,7 +7,10 @@ use actix_web::{
 };
 use studio_chat::{ChatProxy, ChatReply};
 
-use crate::{errors::OpenAiError, extractors::ApiCaller};
+use crate::{
+    errors::{rate_headers, OpenAiError},
+    extractors::ApiCaller,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/v1/chat/completions").route(web::post().to(complete)));
@@ -36,17 +39,22 @@ async fn complete(
         ));
     }
     match proxy.complete(&caller, body).await? {
-        ChatReply::Json { status, body } => Ok(HttpResponse::build(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        )
-        .content_type("application/json")
-        .body(body)),
+        ChatReply::Json { status, body, rate } => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+            rate_headers::insert(&mut response, &rate);
+            Ok(response.content_type("application/json").body(body))
+        }
         // Frames are relayed as the upstream wrote them (only `model` changes), so they are not
         // re-encoded through an SSE event type; no compression, no proxy buffering.
-        ChatReply::Stream(relay) => Ok(HttpResponse::Ok()
-            .content_type("text/event-stream")
-            .insert_header(("cache-control", "no-cache"))
-            .insert_header(("x-accel-buffering", "no"))
-            .streaming(*relay)),
+        ChatReply::Stream(relay, rate) => {
+            let mut response = HttpResponse::Ok();
+            rate_headers::insert(&mut response, &rate);
+            Ok(response
+                .content_type("text/event-stream")
+                .insert_header(("cache-control", "no-cache"))
+                .insert_header(("x-accel-buffering", "no"))
+                .streaming(*relay))
+        }
     }
 }

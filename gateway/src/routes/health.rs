@@ -17,7 +17,11 @@ async fn healthz() -> HttpResponse {
 
 /// Whether the instance can take traffic. With the database down it still can (API keys are
 /// cached and usage goes to the journal): 503 only when usage could not be kept either.
-async fn readyz(pool: web::Data<DbPool>, usage: web::Data<UsageWriter>) -> HttpResponse {
+async fn readyz(
+    pool: web::Data<DbPool>,
+    usage: web::Data<UsageWriter>,
+    limits: web::Data<studio_limits::Limits>,
+) -> HttpResponse {
     let database = pool.ping().await;
     let writer = usage.state();
     if let Err(error) = &database {
@@ -27,6 +31,7 @@ async fn readyz(pool: web::Data<DbPool>, usage: web::Data<UsageWriter>) -> HttpR
         "status": if database.is_ok() { "ready" } else { "degraded" },
         "database": if database.is_ok() { pool.backend_name() } else { "unavailable" },
         "usageWriter": writer,
+        "limiter": limits.store().state(),
     });
     if database.is_err() && !writer.journal_writable {
         return HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(json!({

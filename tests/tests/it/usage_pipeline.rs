@@ -108,6 +108,7 @@ fn record(id: usize, user_id: &str) -> UsageRecord {
         status: 200,
         cancelled: false,
         created_at: studio_core::time::now(),
+        cost_usd: 0.0,
     }
 }
 

@@ -34,6 +34,7 @@ async fn round_trip_later_tables(
         status: 200,
         cancelled: false,
         created_at: t,
+        cost_usd: 0.5,
     };
     let identity = IdentityRow {
         id: new_id(),
@@ -168,6 +169,11 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
         last_used_at: Some(t),
         expires_at: None,
         revoked_at: Some(t),
+        requests_per_minute: Some(1),
+        tokens_per_minute: Some(2),
+        concurrent_streams: None,
+        monthly_token_budget: Some(3),
+        monthly_cost_budget_usd: Some(4.5),
     };
     db_run!(pool, |conn| {
         diesel::insert_into(users::table)

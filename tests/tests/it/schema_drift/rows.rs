@@ -56,6 +56,11 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<NaiveDateTime>,
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub requests_per_minute: Option<i64>,
+    pub tokens_per_minute: Option<i64>,
+    pub concurrent_streams: Option<i64>,
+    pub monthly_token_budget: Option<i64>,
+    pub monthly_cost_budget_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
