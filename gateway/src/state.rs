@@ -9,6 +9,7 @@ use studio_auth::{
     Auth, AuthService, AuthSettings,
 };
 use studio_chat::{ChatProxy, ChatSettings};
+use studio_conversations::{ConversationService, ConversationSettings, Conversations};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
@@ -23,6 +24,7 @@ pub struct AppState {
     pub catalog: Arc<dyn ModelCatalog>,
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
+    pub conversations: Arc<dyn ConversationService>,
 }
 
 impl AppState {
@@ -64,6 +66,30 @@ impl AppState {
                 dead_letter_path: config.usage_dead_letter.clone(),
             },
         );
+        let catalog: Arc<dyn ModelCatalog> = Arc::new(catalog);
+        let conversations = Conversations::new(
+            pool.clone(),
+            catalog.clone(),
+            ConversationSettings {
+                checkpoint_every: Duration::from_millis(config.chat_checkpoint_ms.max(10)),
+                checkpoint_chunks: config.chat_checkpoint_tokens.max(1),
+                keep_alive: Duration::from_secs(config.sse_keep_alive_secs.max(1)),
+            },
+        );
+        let conversations: Arc<dyn ConversationService> = Arc::new(conversations);
+        // Replies a dead process left `streaming` become `error` (their text is kept), now
+        // and from time to time (another instance may die while this one runs).
+        conversations.fail_abandoned().await?;
+        let sweeper = conversations.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                if let Err(error) = sweeper.fail_abandoned().await {
+                    tracing::warn!(%error, "sweeping abandoned chat replies failed");
+                }
+            }
+        });
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
         Ok(Self {
@@ -74,7 +100,8 @@ impl AppState {
             pool,
             auth,
             api_keys: Arc::new(api_keys),
-            catalog: Arc::new(catalog),
+            catalog,
+            conversations,
         })
     }
 
@@ -90,6 +117,7 @@ impl AppState {
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
+            .app_data(web::Data::from(self.conversations.clone()))
             .app_data(web::Data::new(self.usage_writer.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
     }

@@ -3,6 +3,7 @@
 mod api_keys;
 mod auth;
 mod chat;
+mod chat_sessions;
 mod health;
 mod models;
 mod oauth;
@@ -18,5 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(api_keys::configure)
         .configure(models::configure)
         .configure(chat::configure)
+        .configure(chat_sessions::configure)
         .configure(usage::configure);
 }
