@@ -7,6 +7,7 @@ mod database;
 mod http;
 pub mod oidc;
 pub mod outage;
+pub mod sessions;
 pub mod sign_in;
 pub mod sse;
 pub mod upstream;

@@ -33,6 +33,8 @@ pub fn catalog(up: &str, refused: &str) -> String {
     text += &model("multiline", "dev-chat:tokens=6,multiline=true");
     text += &model("no-done", "dev-chat:tokens=6,nodone=true");
     text += &model("tool-calls", "dev-chat:tokens=6,tools=true,usage=false");
+    // Chat sessions: a reply long enough to leave, resume or cancel midway (~2 s).
+    text += &model("session-slow", "dev-chat:tokens=80,delay=25");
     let timed = |id: &str, upstream_model: &str, timeouts: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\
