@@ -136,7 +136,10 @@ pub async fn finished(app: &TestApp, token: &str, session: &str, id: &str) -> Va
         if message["status"] != "streaming" {
             return message;
         }
-        assert!(std::time::Instant::now() < deadline, "still streaming: {message}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still streaming: {message}"
+        );
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }

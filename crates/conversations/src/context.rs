@@ -61,11 +61,16 @@ mod tests {
             "[[models]]\nid = \"m\"\ntype = \"chat\"\ncontextLength = {context}\nmaxOutputTokens = 10\n\
              [[models.upstreams]]\nbaseUrl = \"http://x\"\n"
         );
-        let catalog = studio_models::Catalog::parse("test", &text, 0, &studio_models::Defaults {
-            inference_url: "http://x",
-            inference_api_key: None,
-            env: &|_| None,
-        });
+        let catalog = studio_models::Catalog::parse(
+            "test",
+            &text,
+            0,
+            &studio_models::Defaults {
+                inference_url: "http://x",
+                inference_api_key: None,
+                env: &|_| None,
+            },
+        );
         let catalog = catalog.unwrap();
         let model = studio_models::ModelCatalog::model(&catalog, "m").unwrap();
         (*model).clone()
@@ -74,14 +79,24 @@ mod tests {
     #[test]
     fn the_oldest_turns_go_first_and_the_newest_always_stays() {
         let turns: Vec<Turn> = (0..20)
-            .map(|i| Turn { role: "user".into(), content: format!("message number {i} with some words") })
+            .map(|i| Turn {
+                role: "user".into(),
+                content: format!("message number {i} with some words"),
+            })
             .collect();
         let (body, estimate) = build(&model(60), Some("be brief"), &Map::new(), &turns);
         let body: Value = serde_json::from_slice(&body).unwrap();
         let messages = body["messages"].as_array().unwrap();
         assert_eq!(messages[0]["role"], "system");
-        assert_eq!(messages.last().unwrap()["content"], "message number 19 with some words");
-        assert!(messages.len() < 21 && estimate <= 50, "{} {estimate}", messages.len());
+        assert_eq!(
+            messages.last().unwrap()["content"],
+            "message number 19 with some words"
+        );
+        assert!(
+            messages.len() < 21 && estimate <= 50,
+            "{} {estimate}",
+            messages.len()
+        );
         assert_eq!(body["stream"], true);
         let (body, _) = build(&model(10), None, &Map::new(), &turns);
         let body: Value = serde_json::from_slice(&body).unwrap();

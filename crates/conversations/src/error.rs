@@ -25,5 +25,4 @@ impl ConversationError {
             message: message.into(),
         }
     }
-
 }

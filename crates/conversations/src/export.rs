@@ -37,7 +37,11 @@ pub(crate) fn render(detail: &SessionDetail, format: ExportFormat) -> Export {
         .map(|c| if c.is_alphanumeric() { c } else { '-' })
         .take(40)
         .collect();
-    let stem = if stem.trim_matches('-').is_empty() { "chat".to_owned() } else { stem };
+    let stem = if stem.trim_matches('-').is_empty() {
+        "chat".to_owned()
+    } else {
+        stem
+    };
     match format {
         ExportFormat::Json => Export {
             content_type: "application/json",

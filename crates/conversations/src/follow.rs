@@ -137,7 +137,11 @@ async fn step(mut state: State) -> Option<(Result<Bytes, Infallible>, State)> {
 
 /// The events of one reply from `follow.after` on.
 pub(crate) fn stream(follow: Follow) -> LocalBoxStream<'static, Result<Bytes, Infallible>> {
-    let state = State { follow, ended: false, last_sent: Instant::now() };
+    let state = State {
+        follow,
+        ended: false,
+        last_sent: Instant::now(),
+    };
     stream::unfold(state, step).boxed_local()
 }
 
@@ -146,5 +150,7 @@ pub(crate) fn prefixed(
     first: Bytes,
     rest: LocalBoxStream<'static, Result<Bytes, Infallible>>,
 ) -> LocalBoxStream<'static, Result<Bytes, Infallible>> {
-    stream::once(async move { Ok(first) }).chain(rest).boxed_local()
+    stream::once(async move { Ok(first) })
+        .chain(rest)
+        .boxed_local()
 }

@@ -63,9 +63,11 @@ impl Chunk<'_> {
     pub fn end(&self, status: &str, error: Option<&str>, offset: usize) -> Bytes {
         let mut out = match status {
             crate::rows::COMPLETE => event(None, Some(offset), &self.body(json!({}), Some("stop"))),
-            crate::rows::CANCELLED => {
-                event(Some("cancelled"), Some(offset), &json!({"status": status}).to_string())
-            }
+            crate::rows::CANCELLED => event(
+                Some("cancelled"),
+                Some(offset),
+                &json!({"status": status}).to_string(),
+            ),
             _ => {
                 let error = json!({"error": {
                     "message": error.unwrap_or("the reply failed"),
@@ -140,9 +142,7 @@ pub(crate) fn parse_relayed(frame: &[u8]) -> Relayed {
                     out.content.push_str(&text);
                 }
             }
-            out.usage = chunk
-                .usage
-                .map(|u| (u.prompt_tokens, u.completion_tokens));
+            out.usage = chunk.usage.map(|u| (u.prompt_tokens, u.completion_tokens));
         }
         Err(_) => out.error = Some("the model's server sent a malformed event".into()),
     }
@@ -157,10 +157,14 @@ mod tests {
     fn relayed_events_give_their_text_usage_errors_and_end() {
         let chunk = parse_relayed(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n");
         assert_eq!(chunk.content, "hi");
-        let usage = parse_relayed(b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n");
+        let usage = parse_relayed(
+            b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n",
+        );
         assert_eq!(usage.usage, Some((Some(3), Some(4))));
         assert!(parse_relayed(b"data: [DONE]\n\n").done);
-        assert!(parse_relayed(b"data: {\"error\":{\"message\":\"x\"}}\n\n").error.is_some());
+        assert!(parse_relayed(b"data: {\"error\":{\"message\":\"x\"}}\n\n")
+            .error
+            .is_some());
         assert!(parse_relayed(KEEP_ALIVE).content.is_empty());
     }
 }

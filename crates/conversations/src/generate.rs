@@ -139,7 +139,11 @@ async fn generate(job: &Job, text: &mut String) -> Ending {
             _ = tick.tick() => unsaved_chunks > 0 || last_write.elapsed() >= HEARTBEAT,
         };
         if write {
-            match job.store.checkpoint(&job.pending.message_id, text, now()).await {
+            match job
+                .store
+                .checkpoint(&job.pending.message_id, text, now())
+                .await
+            {
                 Ok(0) => {
                     break Ending {
                         external: true,

@@ -49,13 +49,17 @@ pub trait ConversationService: Send + Sync {
     /// Stores the user message and a `streaming` reply; `start` generates it.
     async fn send(&self, user_id: &str, id: &str, new: NewMessage) -> Result<PendingReply>;
     /// Stores a new `streaming` sibling of an assistant message; `start` generates it.
-    async fn regenerate(&self, user_id: &str, id: &str, message_id: &str)
-        -> Result<PendingReply>;
+    async fn regenerate(&self, user_id: &str, id: &str, message_id: &str) -> Result<PendingReply>;
     /// Stops a reply being generated; its text so far is kept, `cancelled`.
     async fn cancel(&self, user_id: &str, id: &str, message_id: &str) -> Result<Message>;
     /// The events of a reply past byte `after` of its text, live until it ends.
-    async fn follow(&self, user_id: &str, id: &str, message_id: &str, after: usize)
-        -> Result<EventStream>;
+    async fn follow(
+        &self,
+        user_id: &str,
+        id: &str,
+        message_id: &str,
+        after: usize,
+    ) -> Result<EventStream>;
     /// Starts generating on the calling actix worker (the proxy's HTTP client is not `Send`)
     /// and returns the reply's events. The generation does not depend on the stream being read.
     fn start(&self, proxy: Arc<ChatProxy>, reply: PendingReply) -> EventStream;
@@ -74,7 +78,11 @@ pub struct Conversations {
 pub const ABANDONED_AFTER: Duration = Duration::from_secs(6 * HEARTBEAT.as_secs());
 
 impl Conversations {
-    pub fn new(pool: DbPool, catalog: Arc<dyn ModelCatalog>, settings: ConversationSettings) -> Self {
+    pub fn new(
+        pool: DbPool,
+        catalog: Arc<dyn ModelCatalog>,
+        settings: ConversationSettings,
+    ) -> Self {
         Self {
             store: Store::new(pool),
             catalog,
@@ -103,7 +111,10 @@ impl Conversations {
             .model(id)
             .ok_or_else(|| ConversationError::UnknownModel(id.to_owned()))?;
         if model.kind != ModelKind::Chat {
-            return Err(ConversationError::invalid("model", format!("'{id}' is not a chat model")));
+            return Err(ConversationError::invalid(
+                "model",
+                format!("'{id}' is not a chat model"),
+            ));
         }
         Ok(model)
     }
@@ -124,27 +135,51 @@ impl Conversations {
         let mut turns: Vec<Turn> = tree::branch(messages, parent)
             .into_iter()
             .filter(|m| !m.content.is_empty() && (m.role == "user" || m.role == "assistant"))
-            .map(|m| Turn { role: m.role.clone(), content: m.content.clone() })
+            .map(|m| Turn {
+                role: m.role.clone(),
+                content: m.content.clone(),
+            })
             .collect();
         if let Some((_, content)) = &user {
-            turns.push(Turn { role: "user".into(), content: content.clone() });
+            turns.push(Turn {
+                role: "user".into(),
+                content: content.clone(),
+            });
         }
         let system = session.system_prompt.clone();
         let (body, prompt_estimate) = tokio::task::spawn_blocking(move || {
             context::build(&model, system.as_deref(), &params, &turns)
         })
         .await
-        .map_err(|_| ConversationError::invalid("content", "the conversation could not be prepared"))?;
+        .map_err(|_| {
+            ConversationError::invalid("content", "the conversation could not be prepared")
+        })?;
         let at = now();
         let mut rows = Vec::new();
         let mut parent = parent.map(str::to_owned);
         let user_message_id = user.as_ref().map(|(id, _)| id.clone());
         if let Some((id, content)) = user {
-            rows.push(row(&session.id, parent.take(), "user", content, None, COMPLETE, at));
+            rows.push(row(
+                &session.id,
+                parent.take(),
+                "user",
+                content,
+                None,
+                COMPLETE,
+                at,
+            ));
             parent = Some(id.clone());
             rows[0].id = id;
         }
-        let reply = row(&session.id, parent, "assistant", String::new(), Some(model_id.clone()), STREAMING, at);
+        let reply = row(
+            &session.id,
+            parent,
+            "assistant",
+            String::new(),
+            Some(model_id.clone()),
+            STREAMING,
+            at,
+        );
         let message_id = reply.id.clone();
         rows.push(reply);
         self.store.append(&session.id, &rows, at).await?;
@@ -232,7 +267,10 @@ impl ConversationService for Conversations {
             .cloned()
             .map(Message::from)
             .collect();
-        Ok(SessionDetail { session: session.into(), messages: branch })
+        Ok(SessionDetail {
+            session: session.into(),
+            messages: branch,
+        })
     }
 
     async fn update(&self, user_id: &str, id: &str, patch: SessionPatch) -> Result<Session> {
@@ -255,7 +293,10 @@ impl ConversationService for Conversations {
         if let Some(leaf) = patch.current_leaf_id {
             let messages = self.store.messages(id).await?;
             if !messages.iter().any(|m| m.id == leaf) {
-                return Err(ConversationError::invalid("currentLeafId", "not a message of this session"));
+                return Err(ConversationError::invalid(
+                    "currentLeafId",
+                    "not a message of this session",
+                ));
             }
             session.current_leaf_id = Some(tree::newest_leaf(&messages, &leaf));
         }
@@ -279,7 +320,11 @@ impl ConversationService for Conversations {
             .iter()
             .find(|m| m.id == message_id)
             .ok_or(ConversationError::NotFound("message"))?;
-        Ok(tree::siblings(&messages, message).into_iter().cloned().map(Message::from).collect())
+        Ok(tree::siblings(&messages, message)
+            .into_iter()
+            .cloned()
+            .map(Message::from)
+            .collect())
     }
 
     async fn export(&self, user_id: &str, id: &str, format: ExportFormat) -> Result<Export> {
@@ -292,19 +337,33 @@ impl ConversationService for Conversations {
             return Err(ConversationError::Archived);
         }
         if new.content.trim().is_empty() {
-            return Err(ConversationError::invalid("content", "content must not be empty"));
+            return Err(ConversationError::invalid(
+                "content",
+                "content must not be empty",
+            ));
         }
         let messages = self.store.messages(id).await?;
         let parent = match new.parent_id {
             Some(parent) if !messages.iter().any(|m| m.id == parent) => {
-                return Err(ConversationError::invalid("parentId", "not a message of this session"))
+                return Err(ConversationError::invalid(
+                    "parentId",
+                    "not a message of this session",
+                ))
             }
             Some(parent) => Some(parent),
             None => session.current_leaf_id.clone(),
         };
         let model = new.model.unwrap_or_else(|| session.model.clone());
         let user = Some((new_id(), new.content));
-        self.prepare(session, &messages, parent.as_deref(), user, model, new.params).await
+        self.prepare(
+            session,
+            &messages,
+            parent.as_deref(),
+            user,
+            model,
+            new.params,
+        )
+        .await
     }
 
     async fn regenerate(&self, user_id: &str, id: &str, message_id: &str) -> Result<PendingReply> {
@@ -318,11 +377,18 @@ impl ConversationService for Conversations {
             .find(|m| m.id == message_id)
             .ok_or(ConversationError::NotFound("message"))?;
         if message.role != "assistant" {
-            return Err(ConversationError::invalid("messageId", "only a reply can be regenerated"));
+            return Err(ConversationError::invalid(
+                "messageId",
+                "only a reply can be regenerated",
+            ));
         }
         let parent = message.parent_id.clone();
-        let model = message.model.clone().unwrap_or_else(|| session.model.clone());
-        self.prepare(session, &messages, parent.as_deref(), None, model, None).await
+        let model = message
+            .model
+            .clone()
+            .unwrap_or_else(|| session.model.clone());
+        self.prepare(session, &messages, parent.as_deref(), None, model, None)
+            .await
     }
 
     async fn cancel(&self, user_id: &str, id: &str, message_id: &str) -> Result<Message> {
@@ -339,18 +405,29 @@ impl ConversationService for Conversations {
                 }
                 // Another instance generates it: it sees this at its next checkpoint.
                 None => {
-                    self.store.end_streaming(message_id, CANCELLED, None, now()).await?;
+                    self.store
+                        .end_streaming(message_id, CANCELLED, None, now())
+                        .await?;
                 }
             }
         }
         Ok(self.message(id, message_id).await?.into())
     }
 
-    async fn follow(&self, user_id: &str, id: &str, message_id: &str, after: usize) -> Result<EventStream> {
+    async fn follow(
+        &self,
+        user_id: &str,
+        id: &str,
+        message_id: &str,
+        after: usize,
+    ) -> Result<EventStream> {
         self.session(user_id, id).await?;
         let message = self.message(id, message_id).await?;
         if message.role != "assistant" {
-            return Err(ConversationError::invalid("messageId", "only a reply can be streamed"));
+            return Err(ConversationError::invalid(
+                "messageId",
+                "only a reply can be streamed",
+            ));
         }
         let source = match self.live.get(message_id) {
             Some(reply) => Source::Live(reply.progress.subscribe()),
@@ -392,7 +469,13 @@ impl ConversationService for Conversations {
 }
 
 impl Conversations {
-    fn follow_fields(&self, session_id: &str, message_id: &str, model: &str, after: usize) -> Follow {
+    fn follow_fields(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        model: &str,
+        after: usize,
+    ) -> Follow {
         Follow {
             source: Source::Database,
             store: self.store.clone(),

@@ -89,9 +89,11 @@ impl Store {
             }
             if let Some(after) = &filter.after {
                 query = query.filter(
-                    chat_sessions::updated_at.lt(after.updated_at).or(chat_sessions::updated_at
-                        .eq(after.updated_at)
-                        .and(chat_sessions::id.lt(&after.id))),
+                    chat_sessions::updated_at
+                        .lt(after.updated_at)
+                        .or(chat_sessions::updated_at
+                            .eq(after.updated_at)
+                            .and(chat_sessions::id.lt(&after.id))),
                 );
             }
             query
@@ -104,20 +106,22 @@ impl Store {
     }
 
     pub async fn update_session(&self, row: &SessionRow) -> Result<(), DbError> {
-        db_run!(&self.pool, |conn| diesel::update(chat_sessions::table.find(&row.id))
-            .set((
-                chat_sessions::title.eq(&row.title),
-                chat_sessions::model.eq(&row.model),
-                chat_sessions::system_prompt.eq(&row.system_prompt),
-                chat_sessions::params.eq(&row.params),
-                chat_sessions::archived.eq(row.archived),
-                chat_sessions::pinned.eq(row.pinned),
-                chat_sessions::current_leaf_id.eq(&row.current_leaf_id),
-                chat_sessions::updated_at.eq(row.updated_at),
-            ))
-            .execute(conn)
-            .await
-            .map(|_| ()))
+        db_run!(&self.pool, |conn| diesel::update(
+            chat_sessions::table.find(&row.id)
+        )
+        .set((
+            chat_sessions::title.eq(&row.title),
+            chat_sessions::model.eq(&row.model),
+            chat_sessions::system_prompt.eq(&row.system_prompt),
+            chat_sessions::params.eq(&row.params),
+            chat_sessions::archived.eq(row.archived),
+            chat_sessions::pinned.eq(row.pinned),
+            chat_sessions::current_leaf_id.eq(&row.current_leaf_id),
+            chat_sessions::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ()))
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), DbError> {

@@ -24,7 +24,10 @@ mod tests {
         assert_eq!(from_message("  hello\n world "), "hello world");
         let long = "word ".repeat(30);
         let title = from_message(&long);
-        assert!(title.len() <= MAX_CHARS && title.ends_with("word"), "{title}");
+        assert!(
+            title.len() <= MAX_CHARS && title.ends_with("word"),
+            "{title}"
+        );
         assert_eq!(from_message(&"x".repeat(100)).len(), MAX_CHARS);
     }
 }

@@ -39,7 +39,10 @@ pub(crate) fn newest_leaf(messages: &[MessageRow], id: &str) -> String {
 }
 
 /// The messages sharing `message`'s parent, itself included, oldest first.
-pub(crate) fn siblings<'a>(messages: &'a [MessageRow], message: &MessageRow) -> Vec<&'a MessageRow> {
+pub(crate) fn siblings<'a>(
+    messages: &'a [MessageRow],
+    message: &MessageRow,
+) -> Vec<&'a MessageRow> {
     messages
         .iter()
         .filter(|m| m.parent_id == message.parent_id)

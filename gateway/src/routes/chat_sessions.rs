@@ -36,7 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(regenerate)),
             )
             .service(web::resource("/{id}/messages/{message}/stream").route(web::get().to(stream)))
-            .service(web::resource("/{id}/messages/{message}/cancel").route(web::post().to(cancel))),
+            .service(
+                web::resource("/{id}/messages/{message}/cancel").route(web::post().to(cancel)),
+            ),
     );
 }
 

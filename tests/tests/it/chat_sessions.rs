@@ -73,9 +73,14 @@ async fn a_session_is_created_listed_read_updated_and_deleted(db: TestDb) {
     .await
     .expect_api_error(400, "session_archived");
 
-    app.send_auth(Method::DELETE, &format!("/api/chat/sessions/{id}"), &token, None)
-        .await
-        .expect(204);
+    app.send_auth(
+        Method::DELETE,
+        &format!("/api/chat/sessions/{id}"),
+        &token,
+        None,
+    )
+    .await
+    .expect(204);
     app.get_auth(&format!("/api/chat/sessions/{id}"), &token)
         .await
         .expect_api_error(404, "not_found");
@@ -121,9 +126,12 @@ async fn bad_input_is_refused_with_the_field_named(db: TestDb) {
             .await;
         assert_eq!(response.status, 400, "{query}: {}", response.text());
     }
-    app.get_auth(&format!("/api/chat/sessions/{id}/export?format=pdf"), &token)
-        .await
-        .expect_api_error(400, "validation_error");
+    app.get_auth(
+        &format!("/api/chat/sessions/{id}/export?format=pdf"),
+        &token,
+    )
+    .await
+    .expect_api_error(400, "validation_error");
 }
 
 #[db_test]
@@ -137,16 +145,40 @@ async fn every_endpoint_needs_a_token_and_hides_other_users_sessions(db: TestDb)
     let base = format!("/api/chat/sessions/{id}");
     let endpoints: Vec<(Method, String, Option<serde_json::Value>)> = vec![
         (Method::GET, "/api/chat/sessions".into(), None),
-        (Method::POST, "/api/chat/sessions".into(), Some(json!({"model": "chat"}))),
+        (
+            Method::POST,
+            "/api/chat/sessions".into(),
+            Some(json!({"model": "chat"})),
+        ),
         (Method::GET, base.clone(), None),
         (Method::PATCH, base.clone(), Some(json!({"title": "mine"}))),
         (Method::DELETE, base.clone(), None),
         (Method::GET, format!("{base}/export"), None),
-        (Method::POST, format!("{base}/messages"), Some(json!({"content": "hi"}))),
-        (Method::GET, format!("{base}/messages/{message}/siblings"), None),
-        (Method::POST, format!("{base}/messages/{message}/regenerate"), Some(json!({}))),
-        (Method::GET, format!("{base}/messages/{message}/stream"), None),
-        (Method::POST, format!("{base}/messages/{message}/cancel"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("{base}/messages"),
+            Some(json!({"content": "hi"})),
+        ),
+        (
+            Method::GET,
+            format!("{base}/messages/{message}/siblings"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("{base}/messages/{message}/regenerate"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("{base}/messages/{message}/stream"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("{base}/messages/{message}/cancel"),
+            Some(json!({})),
+        ),
     ];
     for (method, path, body) in &endpoints {
         let response = app.request(method.clone(), path, &[], body.as_ref()).await;
@@ -172,7 +204,12 @@ async fn pages_stay_stable_while_new_sessions_arrive(db: TestDb) {
     let (app, _up, token) = setup(&db).await;
     let mut made = Vec::new();
     for i in 0..5 {
-        let session = create_session(&app, &token, json!({"model": "chat", "title": format!("s{i}")})).await;
+        let session = create_session(
+            &app,
+            &token,
+            json!({"model": "chat", "title": format!("s{i}")}),
+        )
+        .await;
         made.push(session["id"].as_str().unwrap().to_owned());
     }
     let page = |cursor: Option<String>| {
@@ -187,12 +224,22 @@ async fn pages_stay_stable_while_new_sessions_arrive(db: TestDb) {
     };
     let first = page(None).await;
     let ids = |page: &serde_json::Value| {
-        page["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
     };
     assert_eq!(ids(&first), [made[4].clone(), made[3].clone()]);
     // New sessions arrive between the pages: they sort first and shift nothing.
     for i in 0..3 {
-        create_session(&app, &token, json!({"model": "chat", "title": format!("new{i}")})).await;
+        create_session(
+            &app,
+            &token,
+            json!({"model": "chat", "title": format!("new{i}")}),
+        )
+        .await;
     }
     let second = page(first["nextCursor"].as_str().map(str::to_owned)).await;
     assert_eq!(ids(&second), [made[2].clone(), made[1].clone()]);
@@ -204,7 +251,12 @@ async fn pages_stay_stable_while_new_sessions_arrive(db: TestDb) {
 #[db_test]
 async fn search_finds_titles_and_message_text_and_export_writes_the_branch(db: TestDb) {
     let (app, _up, token) = setup(&db).await;
-    create_session(&app, &token, json!({"model": "chat", "title": "Alpha plans"})).await;
+    create_session(
+        &app,
+        &token,
+        json!({"model": "chat", "title": "Alpha plans"}),
+    )
+    .await;
     let fruit = create_session(&app, &token, json!({"model": "chat", "title": "Groceries"})).await;
     let fruit = fruit["id"].as_str().unwrap();
     let reply = say(&app, &token, fruit, "buy a banana").await;
@@ -212,22 +264,49 @@ async fn search_finds_titles_and_message_text_and_export_writes_the_branch(db: T
         let app = &app;
         let token = &token;
         async move {
-            let page = app.get_auth(&format!("/api/chat/sessions?q={q}"), token).await.expect(200);
-            page["items"].as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            let page = app
+                .get_auth(&format!("/api/chat/sessions?q={q}"), token)
+                .await
+                .expect(200);
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(found("ALPHA").await, ["Alpha plans"]);
     assert_eq!(found("Banana").await, ["Groceries"]);
-    assert!(found("%25").await.is_empty(), "a % is a character, not a wildcard");
+    assert!(
+        found("%25").await.is_empty(),
+        "a % is a character, not a wildcard"
+    );
 
-    let json_export = app.get_auth(&format!("/api/chat/sessions/{fruit}/export?format=json"), &token).await;
+    let json_export = app
+        .get_auth(
+            &format!("/api/chat/sessions/{fruit}/export?format=json"),
+            &token,
+        )
+        .await;
     assert_eq!(json_export.header("content-type"), Some("application/json"));
     let exported = json_export.json();
     assert_eq!(exported["title"], "Groceries");
     assert_eq!(exported["messages"][1]["content"], reply.text.as_str());
-    let markdown = app.get_auth(&format!("/api/chat/sessions/{fruit}/export?format=markdown"), &token).await;
-    assert!(markdown.header("content-type").unwrap().starts_with("text/markdown"));
+    let markdown = app
+        .get_auth(
+            &format!("/api/chat/sessions/{fruit}/export?format=markdown"),
+            &token,
+        )
+        .await;
+    assert!(markdown
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/markdown"));
     let text = markdown.text();
     assert!(text.starts_with("# Groceries"), "{text}");
-    assert!(text.contains("## User\n\nbuy a banana") && text.contains(&reply.text), "{text}");
+    assert!(
+        text.contains("## User\n\nbuy a banana") && text.contains(&reply.text),
+        "{text}"
+    );
 }

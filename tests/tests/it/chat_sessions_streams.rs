@@ -26,12 +26,23 @@ async fn start_and_leave(app: &TestApp, token: &str, session: &str) -> (String, 
     (seen.message_ids().1, seen)
 }
 
-async fn resume(app: &TestApp, token: &str, session: &str, message: &str, after: usize) -> Streamed {
+async fn resume(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    message: &str,
+    after: usize,
+) -> Streamed {
     let path = format!("/api/chat/sessions/{session}/messages/{message}/stream");
     let after = after.to_string();
     let bearer = format!("Bearer {token}");
-    let headers = [("authorization", bearer.as_str()), ("last-event-id", after.as_str())];
-    let response = app.request(actix_web::http::Method::GET, &path, &headers, None).await;
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("last-event-id", after.as_str()),
+    ];
+    let response = app
+        .request(actix_web::http::Method::GET, &path, &headers, None)
+        .await;
     assert_eq!(response.status, 200, "{}", response.text());
     Streamed::parse(&response.text())
 }
@@ -47,14 +58,20 @@ async fn a_client_that_leaves_resumes_and_gets_exactly_the_stored_reply(db: Test
     assert!(resumed.ended_with_done(), "{:?}", resumed.events);
     let stored = finished(&app, &token, &session, &message).await;
     assert_eq!(stored["status"], "complete");
-    assert_eq!(format!("{}{}", seen.text, resumed.text), stored["content"].as_str().unwrap());
+    assert_eq!(
+        format!("{}{}", seen.text, resumed.text),
+        stored["content"].as_str().unwrap()
+    );
     assert_eq!(up.stats.snapshot().abandoned, 0, "leaving did not cancel");
     // A finished reply replays whole, then [DONE].
     let replay = resume(&app, &token, &session, &message, 0).await;
     assert_eq!(replay.text, stored["content"].as_str().unwrap());
     assert!(replay.ended_with_done());
     let bad = app
-        .get_auth(&format!("/api/chat/sessions/{session}/messages/{message}/stream?after=x"), &token)
+        .get_auth(
+            &format!("/api/chat/sessions/{session}/messages/{message}/stream?after=x"),
+            &token,
+        )
         .await;
     bad.expect_api_error(400, "validation_error");
 }
@@ -65,7 +82,10 @@ async fn a_second_instance_sharing_the_database_resumes_the_reply(db: TestDb) {
     let models = db.dir().join("models.toml");
     let second = TestApp::spawn_with(
         &db,
-        &[("STUDIO_MODELS_FILE", models.to_str().unwrap()), ("STUDIO_CHAT_CHECKPOINT_MS", "100")],
+        &[
+            ("STUDIO_MODELS_FILE", models.to_str().unwrap()),
+            ("STUDIO_CHAT_CHECKPOINT_MS", "100"),
+        ],
     )
     .await;
     let session = slow_session(&first, &token).await;
@@ -74,7 +94,10 @@ async fn a_second_instance_sharing_the_database_resumes_the_reply(db: TestDb) {
     assert!(resumed.ended_with_done(), "{:?}", resumed.events);
     let stored = finished(&second, &token, &session, &message).await;
     assert_eq!(stored["status"], "complete");
-    assert_eq!(format!("{}{}", seen.text, resumed.text), stored["content"].as_str().unwrap());
+    assert_eq!(
+        format!("{}{}", seen.text, resumed.text),
+        stored["content"].as_str().unwrap()
+    );
 }
 
 #[db_test]
@@ -89,13 +112,19 @@ async fn cancel_stops_the_upstream_and_keeps_the_partial_reply(db: TestDb) {
     let kept = stored["content"].as_str().unwrap();
     assert!(kept.starts_with(&seen.text) && !kept.is_empty(), "{kept}");
     while up.stats.snapshot().abandoned < 1 {
-        assert!(cancelled_at.elapsed() < Duration::from_secs(1), "the upstream kept working");
+        assert!(
+            cancelled_at.elapsed() < Duration::from_secs(1),
+            "the upstream kept working"
+        );
         actix_web::rt::time::sleep(Duration::from_millis(10)).await;
     }
     let replay = resume(&app, &token, &session, &message, 0).await;
     assert_eq!(replay.text, kept);
     assert_eq!(replay.events.last().unwrap().data, "[DONE]");
-    assert!(replay.events.iter().any(|e| e.event.as_deref() == Some("cancelled")));
+    assert!(replay
+        .events
+        .iter()
+        .any(|e| e.event.as_deref() == Some("cancelled")));
 }
 
 #[db_test]
@@ -103,9 +132,14 @@ async fn deleting_a_session_while_it_streams_cancels_the_upstream(db: TestDb) {
     let (app, up, token) = setup(&db).await;
     let session = slow_session(&app, &token).await;
     start_and_leave(&app, &token, &session).await;
-    app.send_auth(actix_web::http::Method::DELETE, &format!("/api/chat/sessions/{session}"), &token, None)
-        .await
-        .expect(204);
+    app.send_auth(
+        actix_web::http::Method::DELETE,
+        &format!("/api/chat/sessions/{session}"),
+        &token,
+        None,
+    )
+    .await
+    .expect(204);
     let deadline = Instant::now() + Duration::from_secs(2);
     while up.stats.snapshot().abandoned < 1 {
         assert!(Instant::now() < deadline, "the upstream kept working");
@@ -123,7 +157,12 @@ async fn an_upstream_failing_midway_leaves_an_error_with_the_partial_text(db: Te
     let session = session["id"].as_str().unwrap();
     let streamed = studio_tests::sessions::say(&app, &token, session, "one two three four").await;
     let last = streamed.events.last().unwrap();
-    assert_eq!(last.event.as_deref(), Some("error"), "{:?}", streamed.events);
+    assert_eq!(
+        last.event.as_deref(),
+        Some("error"),
+        "{:?}",
+        streamed.events
+    );
     let message = finished(&app, &token, session, &streamed.message_ids().1).await;
     assert_eq!(message["status"], "error");
     assert!(message["error"].as_str().is_some_and(|e| !e.is_empty()));
@@ -146,13 +185,19 @@ async fn a_reply_left_streaming_by_a_dead_process_becomes_an_error_with_its_text
     let target = TestApp::config(&db, &[]).unwrap().database;
     let pool = studio_core::db::connect(&target, 1).await.unwrap();
     let long_ago = studio_core::time::now() - chrono::Duration::minutes(10);
-    db_run!(&pool, |conn| diesel::update(chat_messages::table.find(&message))
-        .set((chat_messages::status.eq("streaming"), chat_messages::checkpointed_at.eq(long_ago)))
-        .execute(conn)
-        .await)
+    db_run!(&pool, |conn| diesel::update(
+        chat_messages::table.find(&message)
+    )
+    .set((
+        chat_messages::status.eq("streaming"),
+        chat_messages::checkpointed_at.eq(long_ago)
+    ))
+    .execute(conn)
+    .await)
     .unwrap();
     let models = db.dir().join("models.toml");
-    let restarted = TestApp::spawn_with(&db, &[("STUDIO_MODELS_FILE", models.to_str().unwrap())]).await;
+    let restarted =
+        TestApp::spawn_with(&db, &[("STUDIO_MODELS_FILE", models.to_str().unwrap())]).await;
     let stored = studio_tests::sessions::message_of(&restarted, &token, session, &message).await;
     assert_eq!(stored["status"], "error");
     assert_eq!(stored["content"], reply.text.as_str());

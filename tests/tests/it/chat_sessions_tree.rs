@@ -52,8 +52,17 @@ async fn edits_and_regenerations_branch_and_the_session_can_switch_between_them(
     let (second_user, second_reply) = second.message_ids();
     let second_user = second_user.unwrap();
     assert_eq!(
-        branch(&app, &token, &id).await.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>(),
-        ["first question", first.text.as_str(), "second question", second.text.as_str()]
+        branch(&app, &token, &id)
+            .await
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "first question",
+            first.text.as_str(),
+            "second question",
+            second.text.as_str()
+        ]
     );
 
     // Editing the second question: its replacement answers the same reply.
@@ -128,8 +137,12 @@ async fn the_system_prompt_and_branch_go_upstream_and_the_reply_echoes_the_last_
     db: TestDb,
 ) {
     let (app, _up, token) = setup(&db).await;
-    let id = create_session(&app, &token, json!({"model": "chat", "systemPrompt": "be brief"}))
-        .await["id"]
+    let id = create_session(
+        &app,
+        &token,
+        json!({"model": "chat", "systemPrompt": "be brief"}),
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -142,8 +155,13 @@ async fn the_system_prompt_and_branch_go_upstream_and_the_reply_echoes_the_last_
         .filter(|e| e.event.is_none() && e.data != "[DONE]")
         .map(|e| serde_json::from_str(&e.data).unwrap())
         .collect();
-    assert!(chunks.iter().all(|c| c["object"] == "chat.completion.chunk"));
-    assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "stop");
+    assert!(chunks
+        .iter()
+        .all(|c| c["object"] == "chat.completion.chunk"));
+    assert_eq!(
+        chunks.last().unwrap()["choices"][0]["finish_reason"],
+        "stop"
+    );
     assert_eq!(reply.last_id, Some(reply.text.len()));
     assert!(!reply.text.is_empty());
 }

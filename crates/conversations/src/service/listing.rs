@@ -22,8 +22,13 @@ fn parse_cursor(value: &str) -> Result<Cursor, ConversationError> {
     let bad = || ConversationError::invalid("cursor", "cursor is not one this endpoint returned");
     let (micros, id) = value.split_once('_').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let updated_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?.naive_utc();
-    Ok(Cursor { updated_at, id: id.to_owned() })
+    let updated_at = DateTime::from_timestamp_micros(micros)
+        .ok_or_else(bad)?
+        .naive_utc();
+    Ok(Cursor {
+        updated_at,
+        id: id.to_owned(),
+    })
 }
 
 /// A case-insensitive `LIKE` pattern matching `q` anywhere, its wildcards escaped.
@@ -46,20 +51,32 @@ pub(super) async fn list(
 ) -> Result<SessionPage, ConversationError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ConversationError::invalid("limit", "limit must be between 1 and 100"));
+        return Err(ConversationError::invalid(
+            "limit",
+            "limit must be between 1 and 100",
+        ));
     }
     let after = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let rows = store
         .sessions(SessionFilter {
             user_id,
             archived: query.archived,
-            pattern: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(pattern),
+            pattern: query
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(pattern),
             after,
             limit: limit + 1,
         })
         .await?;
     let more = rows.len() as i64 > limit;
-    let items: Vec<Session> = rows.into_iter().take(limit as usize).map(Session::from).collect();
+    let items: Vec<Session> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Session::from)
+        .collect();
     let next_cursor = more.then(|| items.last().map(cursor_of)).flatten();
     Ok(SessionPage { items, next_cursor })
 }

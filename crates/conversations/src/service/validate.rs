@@ -17,7 +17,10 @@ pub(super) fn params(value: Option<Value>) -> Result<Map<String, Value>, Convers
             )),
             None => Ok(map),
         },
-        Some(_) => Err(ConversationError::invalid("params", "params must be an object")),
+        Some(_) => Err(ConversationError::invalid(
+            "params",
+            "params must be an object",
+        )),
     }
 }
 
@@ -26,10 +29,16 @@ pub(super) fn params(value: Option<Value>) -> Result<Map<String, Value>, Convers
 pub(super) fn title(value: &str, may_be_empty: bool) -> Result<String, ConversationError> {
     let title = value.trim();
     if title.is_empty() && !may_be_empty {
-        return Err(ConversationError::invalid("title", "title must not be empty"));
+        return Err(ConversationError::invalid(
+            "title",
+            "title must not be empty",
+        ));
     }
     if title.chars().count() > 200 {
-        return Err(ConversationError::invalid("title", "title must be at most 200 characters"));
+        return Err(ConversationError::invalid(
+            "title",
+            "title must be at most 200 characters",
+        ));
     }
     Ok(title.to_owned())
 }
