@@ -48,6 +48,9 @@ pub(crate) fn build(
     body.insert("model".into(), model.id.clone().into());
     body.insert("messages".into(), Value::Array(messages));
     body.insert("stream".into(), true.into());
+    // The reply's token counts come from the usage chunk, which the proxy only passes on
+    // when asked.
+    body.insert("stream_options".into(), json!({"include_usage": true}));
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     (bytes.into(), total)
 }
