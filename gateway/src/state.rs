@@ -25,6 +25,8 @@ pub struct AppState {
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
     pub conversations: Arc<dyn ConversationService>,
+    /// The sweep for replies abandoned by dead instances, stopped on shutdown.
+    sweeping: Arc<tokio::task::AbortHandle>,
 }
 
 impl AppState {
@@ -81,7 +83,7 @@ impl AppState {
         // and from time to time (another instance may die while this one runs).
         conversations.fail_abandoned().await?;
         let sweeper = conversations.clone();
-        tokio::spawn(async move {
+        let sweeping = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(10));
             loop {
                 every.tick().await;
@@ -102,6 +104,7 @@ impl AppState {
             api_keys: Arc::new(api_keys),
             catalog,
             conversations,
+            sweeping: Arc::new(sweeping.abort_handle()),
         })
     }
 
@@ -136,6 +139,10 @@ impl AppState {
 
     /// Flushes background writers; called once the server has stopped.
     pub async fn shutdown(&self) {
+        self.sweeping.abort();
+        if let Err(error) = self.conversations.shutdown().await {
+            tracing::warn!(%error, "marking unfinished chat replies failed");
+        }
         self.api_keys.flush().await;
         self.usage_writer.close().await;
     }

@@ -143,3 +143,39 @@ pub async fn finished(app: &TestApp, token: &str, session: &str, id: &str) -> Va
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+pub async fn slow_session(app: &TestApp, token: &str) -> String {
+    create_session(app, token, json!({"model": "session-slow"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sends a message and leaves after a few chunks: (assistant message id, what was read).
+pub async fn start_and_leave(app: &TestApp, token: &str, session: &str) -> (String, Streamed) {
+    let path = format!("/api/chat/sessions/{session}/messages");
+    let body = json!({"content": "count to eighty"});
+    let seen = read_then_leave(app, token, &path, Some(&body), |s| s.events.len() >= 4).await;
+    (seen.message_ids().1, seen)
+}
+
+pub async fn resume(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    message: &str,
+    after: usize,
+) -> Streamed {
+    let path = format!("/api/chat/sessions/{session}/messages/{message}/stream");
+    let after = after.to_string();
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("last-event-id", after.as_str()),
+    ];
+    let response = app
+        .request(actix_web::http::Method::GET, &path, &headers, None)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    Streamed::parse(&response.text())
+}

@@ -12,7 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::{
     frames::parse_relayed,
     live::{Live, LiveReply},
-    rows::{CANCELLED, COMPLETE, ERROR},
+    rows::{CANCELLED, COMPLETE, ERROR, STREAMING},
     store::{Outcome, Store},
     PendingReply,
 };
@@ -35,7 +35,8 @@ struct Ending {
     status: &'static str,
     error: Option<String>,
     usage: Option<(Option<i64>, Option<i64>)>,
-    /// Ended from outside (another instance's cancel, a deleted session): nothing to store.
+    /// Cancelled from outside (another instance's cancel, a deleted session): the status is
+    /// stored already, the text is added if the message still exists.
     external: bool,
 }
 
@@ -54,7 +55,7 @@ pub(crate) async fn run(job: Job) {
     let mut text = String::new();
     let ending = generate(&job, &mut text).await;
     let id = &job.pending.message_id;
-    if !ending.external {
+    {
         let (prompt, completion) = ending.usage.unwrap_or_default();
         let estimated = prompt.is_none() || completion.is_none();
         let completion = match completion {
@@ -74,7 +75,12 @@ pub(crate) async fn run(job: Job) {
             completion_tokens: Some(completion),
             estimated,
         };
-        if let Err(error) = job.store.finish(id, &outcome, now()).await {
+        let from = if ending.external {
+            CANCELLED
+        } else {
+            STREAMING
+        };
+        if let Err(error) = job.store.finish(id, from, &outcome, now()).await {
             tracing::error!(%error, message = %id, "storing a finished reply failed");
         }
     }

@@ -58,6 +58,14 @@ impl Live {
         self.lock().remove(message_id);
     }
 
+    /// Every live reply, with its message id.
+    pub fn all(&self) -> Vec<(String, Arc<LiveReply>)> {
+        self.lock()
+            .iter()
+            .map(|(id, reply)| (id.clone(), reply.clone()))
+            .collect()
+    }
+
     /// The live replies of a session (to cancel them when it is deleted).
     pub fn in_session(&self, session_id: &str) -> Vec<Arc<LiveReply>> {
         self.lock()

@@ -13,8 +13,8 @@ use crate::{
     export::{self, Export, ExportFormat},
     generate::HEARTBEAT,
     live::Live,
-    rows::{MessageRow, SessionRow},
-    store::Store,
+    rows::{MessageRow, SessionRow, ERROR, STREAMING},
+    store::{Outcome, Store},
     tree, ConversationError, ListSessions, Message, NewMessage, NewSession, PendingReply, Session,
     SessionDetail, SessionPage, SessionPatch,
 };
@@ -63,6 +63,8 @@ pub trait ConversationService: Send + Sync {
     fn start(&self, proxy: Arc<ChatProxy>, reply: PendingReply) -> EventStream;
     /// Marks replies whose generating process died as `error`, keeping their text.
     async fn fail_abandoned(&self) -> Result<usize>;
+    /// Marks this instance's unfinished replies as `error` (their tasks stop with the server).
+    async fn shutdown(&self) -> Result<usize>;
 }
 
 pub struct Conversations {
@@ -248,5 +250,26 @@ impl ConversationService for Conversations {
 
     async fn fail_abandoned(&self) -> Result<usize> {
         self.fail_abandoned_replies().await
+    }
+
+    async fn shutdown(&self) -> Result<usize> {
+        let error = "the server stopped while generating this reply";
+        // The workers are gone and their tasks with them, but the text they had is here:
+        // store it all, not just the last checkpoint.
+        let mut stopped = 0;
+        for (id, reply) in self.live.all() {
+            let text = reply.progress.borrow().text.clone();
+            let outcome = Outcome {
+                status: ERROR,
+                content: &text,
+                error: Some(error),
+                prompt_tokens: None,
+                completion_tokens: None,
+                estimated: true,
+            };
+            stopped += self.store.finish(&id, STREAMING, &outcome, now()).await?;
+            self.live.remove(&id);
+        }
+        Ok(stopped + self.store.fail_owned(&self.instance, error, now()).await?)
     }
 }

@@ -207,16 +207,19 @@ impl Store {
         .await)
     }
 
+    /// Stores how a reply ended, if it is still in status `from` (`streaming`; or `cancelled`
+    /// when another instance cancelled it and the owner adds the text it had by then).
     pub async fn finish(
         &self,
         id: &str,
+        from: &str,
         outcome: &Outcome<'_>,
         now: NaiveDateTime,
     ) -> Result<usize, DbError> {
         db_run!(&self.pool, |conn| diesel::update(
             chat_messages::table
                 .find(id)
-                .filter(chat_messages::status.eq(STREAMING))
+                .filter(chat_messages::status.eq(from))
         )
         .set((
             chat_messages::status.eq(outcome.status),
@@ -248,6 +251,27 @@ impl Store {
         )
         .set((
             chat_messages::status.eq(status),
+            chat_messages::error.eq(error),
+            chat_messages::completed_at.eq(now),
+        ))
+        .execute(conn)
+        .await)
+    }
+
+    /// This instance's replies still streaming (it is stopping: their tasks are gone).
+    pub async fn fail_owned(
+        &self,
+        owner: &str,
+        error: &str,
+        now: NaiveDateTime,
+    ) -> Result<usize, DbError> {
+        db_run!(&self.pool, |conn| diesel::update(
+            chat_messages::table
+                .filter(chat_messages::status.eq(STREAMING))
+                .filter(chat_messages::owner.eq(owner))
+        )
+        .set((
+            chat_messages::status.eq(crate::rows::ERROR),
             chat_messages::error.eq(error),
             chat_messages::completed_at.eq(now),
         ))

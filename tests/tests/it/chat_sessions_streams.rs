@@ -1,51 +1,15 @@
 //! Replies outlive their connection: leaving is not cancelling, a stream resumes from its last
-//! event id (on this instance or another sharing the database), cancel is explicit, and a
-//! reply a dead process left `streaming` becomes `error` with its text kept.
+//! event id, cancel is explicit, and a reply a dead process left `streaming` becomes `error`
+//! with its text kept.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use studio_tests::{
     db_test,
-    sessions::{create_session, finished, read_then_leave, setup, Streamed},
+    sessions::{create_session, finished, resume, setup, slow_session, start_and_leave},
     TestApp, TestDb,
 };
-
-async fn slow_session(app: &TestApp, token: &str) -> String {
-    create_session(app, token, json!({"model": "session-slow"})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Sends a message and leaves after a few chunks: (assistant message id, what was read).
-async fn start_and_leave(app: &TestApp, token: &str, session: &str) -> (String, Streamed) {
-    let path = format!("/api/chat/sessions/{session}/messages");
-    let body = json!({"content": "count to eighty"});
-    let seen = read_then_leave(app, token, &path, Some(&body), |s| s.events.len() >= 4).await;
-    (seen.message_ids().1, seen)
-}
-
-async fn resume(
-    app: &TestApp,
-    token: &str,
-    session: &str,
-    message: &str,
-    after: usize,
-) -> Streamed {
-    let path = format!("/api/chat/sessions/{session}/messages/{message}/stream");
-    let after = after.to_string();
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("authorization", bearer.as_str()),
-        ("last-event-id", after.as_str()),
-    ];
-    let response = app
-        .request(actix_web::http::Method::GET, &path, &headers, None)
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text());
-    Streamed::parse(&response.text())
-}
 
 #[db_test]
 async fn a_client_that_leaves_resumes_and_gets_exactly_the_stored_reply(db: TestDb) {
@@ -74,30 +38,6 @@ async fn a_client_that_leaves_resumes_and_gets_exactly_the_stored_reply(db: Test
         )
         .await;
     bad.expect_api_error(400, "validation_error");
-}
-
-#[db_test]
-async fn a_second_instance_sharing_the_database_resumes_the_reply(db: TestDb) {
-    let (first, _up, token) = setup(&db).await;
-    let models = db.dir().join("models.toml");
-    let second = TestApp::spawn_with(
-        &db,
-        &[
-            ("STUDIO_MODELS_FILE", models.to_str().unwrap()),
-            ("STUDIO_CHAT_CHECKPOINT_MS", "100"),
-        ],
-    )
-    .await;
-    let session = slow_session(&first, &token).await;
-    let (message, seen) = start_and_leave(&first, &token, &session).await;
-    let resumed = resume(&second, &token, &session, &message, seen.last_id.unwrap()).await;
-    assert!(resumed.ended_with_done(), "{:?}", resumed.events);
-    let stored = finished(&second, &token, &session, &message).await;
-    assert_eq!(stored["status"], "complete");
-    assert_eq!(
-        format!("{}{}", seen.text, resumed.text),
-        stored["content"].as_str().unwrap()
-    );
 }
 
 #[db_test]

@@ -7,6 +7,7 @@ mod auth;
 mod cancellation;
 mod chat;
 mod chat_sessions;
+mod chat_sessions_instances;
 mod chat_sessions_listing;
 mod chat_sessions_schema;
 mod chat_sessions_streams;
