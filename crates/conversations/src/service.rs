@@ -14,7 +14,7 @@ use crate::{
     generate::HEARTBEAT,
     live::Live,
     rows::{MessageRow, SessionRow, ERROR, STREAMING},
-    store::{Outcome, Store},
+    store::{Outcome, Store, Streaming},
     tree, ConversationError, ListSessions, Message, NewMessage, NewSession, PendingReply, Session,
     SessionDetail, SessionPage, SessionPatch,
 };
@@ -270,6 +270,11 @@ impl ConversationService for Conversations {
             stopped += self.store.finish(&id, STREAMING, &outcome, now()).await?;
             self.live.remove(&id);
         }
-        Ok(stopped + self.store.fail_owned(&self.instance, error, now()).await?)
+        let owned = Streaming::OwnedBy(&self.instance);
+        Ok(stopped
+            + self
+                .store
+                .end_streaming(owned, ERROR, Some(error), now())
+                .await?)
     }
 }

@@ -28,6 +28,15 @@ pub(crate) struct SessionFilter<'a> {
     pub limit: i64,
 }
 
+/// Which streaming replies `end_streaming` ends.
+pub(crate) enum Streaming<'a> {
+    Message(&'a str),
+    /// This instance's, as it stops.
+    OwnedBy(&'a str),
+    /// Those whose owner stopped checkpointing before this: their process is gone.
+    CheckpointedBefore(NaiveDateTime),
+}
+
 /// What a finished reply stores.
 pub(crate) struct Outcome<'a> {
     pub status: &'a str,
@@ -235,68 +244,34 @@ impl Store {
         .await)
     }
 
-    /// Ends a streaming reply from outside its task (another instance's cancel, a dead
-    /// owner): the checkpointed text stays.
+    /// Ends streaming replies from outside their task (another instance's cancel, a stopping
+    /// or dead owner): the checkpointed text stays.
     pub async fn end_streaming(
         &self,
-        id: &str,
+        which: Streaming<'_>,
         status: &str,
         error: Option<&str>,
         now: NaiveDateTime,
     ) -> Result<usize, DbError> {
-        db_run!(&self.pool, |conn| diesel::update(
-            chat_messages::table
-                .find(id)
+        db_run!(&self.pool, |conn| {
+            let mut update = diesel::update(chat_messages::table)
                 .filter(chat_messages::status.eq(STREAMING))
-        )
-        .set((
-            chat_messages::status.eq(status),
-            chat_messages::error.eq(error),
-            chat_messages::completed_at.eq(now),
-        ))
-        .execute(conn)
-        .await)
-    }
-
-    /// This instance's replies still streaming (it is stopping: their tasks are gone).
-    pub async fn fail_owned(
-        &self,
-        owner: &str,
-        error: &str,
-        now: NaiveDateTime,
-    ) -> Result<usize, DbError> {
-        db_run!(&self.pool, |conn| diesel::update(
-            chat_messages::table
-                .filter(chat_messages::status.eq(STREAMING))
-                .filter(chat_messages::owner.eq(owner))
-        )
-        .set((
-            chat_messages::status.eq(crate::rows::ERROR),
-            chat_messages::error.eq(error),
-            chat_messages::completed_at.eq(now),
-        ))
-        .execute(conn)
-        .await)
-    }
-
-    /// Replies whose owner stopped checkpointing before `cutoff`: their process is gone.
-    pub async fn fail_abandoned(
-        &self,
-        cutoff: NaiveDateTime,
-        error: &str,
-        now: NaiveDateTime,
-    ) -> Result<usize, DbError> {
-        db_run!(&self.pool, |conn| diesel::update(
-            chat_messages::table
-                .filter(chat_messages::status.eq(STREAMING))
-                .filter(chat_messages::checkpointed_at.lt(cutoff))
-        )
-        .set((
-            chat_messages::status.eq(crate::rows::ERROR),
-            chat_messages::error.eq(error),
-            chat_messages::completed_at.eq(now),
-        ))
-        .execute(conn)
-        .await)
+                .into_boxed();
+            update = match which {
+                Streaming::Message(id) => update.filter(chat_messages::id.eq(id)),
+                Streaming::OwnedBy(owner) => update.filter(chat_messages::owner.eq(owner)),
+                Streaming::CheckpointedBefore(cutoff) => {
+                    update.filter(chat_messages::checkpointed_at.lt(cutoff))
+                }
+            };
+            update
+                .set((
+                    chat_messages::status.eq(status),
+                    chat_messages::error.eq(error),
+                    chat_messages::completed_at.eq(now),
+                ))
+                .execute(conn)
+                .await
+        })
     }
 }

@@ -11,7 +11,8 @@ use crate::{
     follow::{self, Follow, Source},
     frames,
     generate::{self, Job},
-    rows::{MessageRow, SessionRow, CANCELLED, COMPLETE, STREAMING},
+    rows::{MessageRow, SessionRow, CANCELLED, COMPLETE, ERROR, STREAMING},
+    store::Streaming,
     title, tree, ConversationError, Message, NewMessage, PendingReply,
 };
 
@@ -191,7 +192,7 @@ impl Conversations {
                 // Another instance generates it: it sees this at its next checkpoint.
                 None => {
                     self.store
-                        .end_streaming(message_id, CANCELLED, None, now())
+                        .end_streaming(Streaming::Message(message_id), CANCELLED, None, now())
                         .await?;
                 }
             }
@@ -249,7 +250,11 @@ impl Conversations {
         let at = now();
         let cutoff = at - chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default();
         let error = "the server stopped while generating this reply";
-        Ok(self.store.fail_abandoned(cutoff, error, at).await?)
+        let which = Streaming::CheckpointedBefore(cutoff);
+        Ok(self
+            .store
+            .end_streaming(which, ERROR, Some(error), at)
+            .await?)
     }
 
     fn follow_fields(
