@@ -67,7 +67,12 @@ async fn a_cancel_on_another_instance_stops_the_upstream(db: TestDb) {
 async fn an_instance_that_stops_marks_its_unfinished_replies_as_errors(db: TestDb) {
     let (first, _up, token) = setup(&db).await;
     let second = second_instance(&db).await;
-    let session = slow_session(&first, &token).await;
+    // An 8 s reply: a slow stop under load must not let it finish first.
+    let session = studio_tests::sessions::create_session(&first, &token, json!({"model": "slow"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (message, seen) = start_and_leave(&first, &token, &session).await;
     first.stop().await;
     let stored = message_of(&second, &token, &session, &message).await;
