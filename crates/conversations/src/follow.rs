@@ -154,3 +154,33 @@ pub(crate) fn prefixed(
         .chain(rest)
         .boxed_local()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk() -> Chunk<'static> {
+        Chunk {
+            message_id: "m",
+            model: "chat",
+            created: 0,
+        }
+    }
+
+    #[test]
+    fn offsets_send_only_new_text_and_never_split_a_character() {
+        let mut after = 0;
+        let (frame, ended) = next_frame(&mut after, &chunk(), "héllo", STREAMING, None).unwrap();
+        assert!(!ended && after == "héllo".len());
+        assert!(String::from_utf8_lossy(&frame).starts_with("id: 6\n"));
+        assert!(next_frame(&mut after, &chunk(), "héllo", STREAMING, None).is_none());
+        // An offset inside `é` resends the whole character.
+        let mut inside = 2;
+        let (frame, _) = next_frame(&mut inside, &chunk(), "héllo", STREAMING, None).unwrap();
+        assert!(String::from_utf8_lossy(&frame).contains("\"content\":\"éllo\""));
+        // Past the end of a finished reply: just the end.
+        let mut beyond = 99;
+        let (frame, ended) = next_frame(&mut beyond, &chunk(), "hi", "complete", None).unwrap();
+        assert!(ended && String::from_utf8_lossy(&frame).ends_with("data: [DONE]\n\n"));
+    }
+}
