@@ -9,6 +9,7 @@ use studio_auth::{
     Auth, AuthService, AuthSettings, MailSettings,
 };
 use studio_chat::{ChatProxy, ChatSettings, LimitPolicy};
+use studio_conversations::{ConversationService, ConversationSettings, Conversations};
 use studio_core::{Config, DbPool};
 use studio_models::{Catalog, CatalogSource, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
@@ -24,6 +25,9 @@ pub struct AppState {
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
     pub limits: LimitPolicy,
+    pub conversations: Arc<dyn ConversationService>,
+    /// The sweep for replies abandoned by dead instances, stopped on shutdown.
+    sweeping: Arc<tokio::task::AbortHandle>,
 }
 
 impl AppState {
@@ -88,6 +92,30 @@ impl AppState {
         );
         let usage: Arc<dyn UsageService> = Arc::new(UsageSummaries::new(pool.clone()));
         let limits = crate::limits::policy(&config, usage.clone()).await;
+        let catalog: Arc<dyn ModelCatalog> = Arc::new(catalog);
+        let conversations = Conversations::new(
+            pool.clone(),
+            catalog.clone(),
+            ConversationSettings {
+                checkpoint_every: Duration::from_millis(config.chat_checkpoint_ms.max(10)),
+                checkpoint_chunks: config.chat_checkpoint_tokens.max(1),
+                keep_alive: Duration::from_secs(config.sse_keep_alive_secs.max(1)),
+            },
+        );
+        let conversations: Arc<dyn ConversationService> = Arc::new(conversations);
+        // Replies a dead process left `streaming` become `error` (their text is kept), now
+        // and from time to time (another instance may die while this one runs).
+        conversations.fail_abandoned().await?;
+        let sweeper = conversations.clone();
+        let sweeping = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                if let Err(error) = sweeper.fail_abandoned().await {
+                    tracing::warn!(%error, "sweeping abandoned chat replies failed");
+                }
+            }
+        });
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
         let keys = Arc::new(KeysOfAccount(api_keys.clone()));
@@ -101,7 +129,9 @@ impl AppState {
             pool,
             auth,
             api_keys,
-            catalog: Arc::new(catalog),
+            catalog,
+            conversations,
+            sweeping: Arc::new(sweeping.abort_handle()),
         })
     }
 
@@ -117,6 +147,7 @@ impl AppState {
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
+            .app_data(web::Data::from(self.conversations.clone()))
             .app_data(web::Data::new(self.usage_writer.clone()))
             .app_data(web::Data::from(self.limits.limits.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
@@ -137,6 +168,10 @@ impl AppState {
 
     /// Flushes background writers; called once the server has stopped.
     pub async fn shutdown(&self) {
+        self.sweeping.abort();
+        if let Err(error) = self.conversations.shutdown().await {
+            tracing::warn!(%error, "marking unfinished chat replies failed");
+        }
         self.api_keys.flush().await;
         self.usage_writer.close().await;
     }

@@ -8,6 +8,7 @@ mod http;
 pub mod oidc;
 pub mod outage;
 pub mod redis;
+pub mod sessions;
 pub mod sign_in;
 pub mod smtp;
 pub mod sse;

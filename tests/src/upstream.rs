@@ -38,6 +38,8 @@ pub fn catalog(up: &str, refused: &str) -> String {
          [models.pricing]\ninputPerMillion = 2.0\noutputPerMillion = 10.0\n\
          [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat\"\n\n"
     );
+    // Chat sessions: a reply long enough to leave, resume or cancel midway (~2 s).
+    text += &model("session-slow", "dev-chat:tokens=80,delay=25");
     let timed = |id: &str, upstream_model: &str, timeouts: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\

@@ -17,7 +17,7 @@ mod usage;
 
 pub use admit::{LimitPolicy, MonthSpend};
 pub use error::{ChatError, UpstreamErrorBody};
-pub use estimate::warm_up as warm_up_estimates;
+pub use estimate::{tokens as estimate_tokens, warm_up as warm_up_estimates};
 pub use proxy::{ChatProxy, ChatReply, ChatSettings};
 pub use relay::RelayStream;
 pub use studio_core::Caller;

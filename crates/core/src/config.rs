@@ -69,6 +69,10 @@ pub struct Config {
     pub last_used_flush_secs: u64,
     pub sse_keep_alive_secs: u64,
     pub usage_flush_ms: u64,
+    /// A streaming chat-session reply is written to the database at least this often...
+    pub chat_checkpoint_ms: u64,
+    /// ...or after this many chunks, whichever comes first.
+    pub chat_checkpoint_tokens: u64,
     /// Usage records held in memory between flushes.
     pub usage_queue_size: usize,
     /// Files Studio keeps besides the database (the usage journal and dead letters).
@@ -165,6 +169,16 @@ impl Config {
                 "STUDIO_USAGE_FLUSH_MS",
                 "1000",
                 "not a number of milliseconds",
+            ),
+            chat_checkpoint_ms: vars.parsed(
+                "STUDIO_CHAT_CHECKPOINT_MS",
+                "500",
+                "not a number of milliseconds",
+            ),
+            chat_checkpoint_tokens: vars.parsed(
+                "STUDIO_CHAT_CHECKPOINT_TOKENS",
+                "64",
+                "not a number of tokens",
             ),
             usage_queue_size: vars.parsed(
                 "STUDIO_USAGE_QUEUE_SIZE",

@@ -143,3 +143,47 @@ diesel::table! {
 diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(oauth_codes -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(user_identities, oauth_codes, users);
+
+diesel::table! {
+    chat_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        title -> Text,
+        model -> Text,
+        system_prompt -> Nullable<Text>,
+        /// JSON object of completion parameters (temperature, max_tokens, ...).
+        params -> Text,
+        archived -> Bool,
+        pinned -> Bool,
+        current_leaf_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_messages (id) {
+        id -> Text,
+        session_id -> Text,
+        parent_id -> Nullable<Text>,
+        role -> Text,
+        content -> Text,
+        model -> Nullable<Text>,
+        /// `streaming`, `complete`, `cancelled` or `error`.
+        status -> Text,
+        error -> Nullable<Text>,
+        prompt_tokens -> Nullable<BigInt>,
+        completion_tokens -> Nullable<BigInt>,
+        estimated -> Bool,
+        /// The gateway instance generating a `streaming` reply.
+        owner -> Nullable<Text>,
+        /// The last checkpoint (or heartbeat) of a `streaming` reply.
+        checkpointed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(chat_sessions -> users (user_id));
+diesel::joinable!(chat_messages -> chat_sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(chat_sessions, chat_messages, users);

@@ -5,6 +5,7 @@ use serde_json::json;
 use studio_api_keys::ApiKeyError;
 use studio_auth::{oauth::OAuthError, AuthError};
 use studio_chat::ChatError;
+use studio_conversations::ConversationError;
 
 use super::{ApiError, OpenAiError};
 
@@ -114,6 +115,21 @@ impl From<ChatError> for OpenAiError {
                     .with_retry_after(refusal.retry_after_secs.to_string())
                     .with_rate(refusal.rate)
             }
+        }
+    }
+}
+
+impl From<ConversationError> for ApiError {
+    fn from(error: ConversationError) -> Self {
+        let message = error.to_string();
+        match error {
+            ConversationError::InvalidField { field, message } => {
+                ApiError::invalid_field(field, message)
+            }
+            ConversationError::NotFound(_) => ApiError::not_found(message),
+            ConversationError::Archived => ApiError::bad_request("session_archived", message),
+            ConversationError::UnknownModel(_) => ApiError::invalid_field("model", message),
+            ConversationError::Database(_) => internal(&error),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod api_keys;
 mod auth;
 mod chat;
+mod chat_sessions;
 mod email;
 mod health;
 mod models;
@@ -20,5 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(api_keys::configure)
         .configure(models::configure)
         .configure(chat::configure)
+        .configure(chat_sessions::configure)
         .configure(usage::configure);
 }
