@@ -38,7 +38,7 @@ pub fn catalog(up: &str, refused: &str) -> String {
          [[models]]\nid = \"retry-500\"\ntype = \"chat\"\n\
          [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat:fail=500\"\nweight = 100000\n\
          [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat\"\nweight = 1\n\n\
-         [[models]]\nid = \"image\"\ntype = \"image\"\n[[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-image\"\n"
+         [[models]]\nid = \"image\"\ntype = \"image\"\nsizes = [\"256x256\"]\n[[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-image\"\n"
     );
     text
 }

@@ -3,9 +3,11 @@
 //! Every problem names the variable and what is wrong with it, so a bad deployment
 //! fails with one readable line instead of misbehaving later.
 
+mod media;
 mod oauth;
 mod parse;
 
+pub use media::{MediaConfig, S3Config};
 pub use oauth::{AppleSigning, OAuthKind, OAuthProviderConfig};
 
 use std::{net::SocketAddr, path::PathBuf};
@@ -57,8 +59,7 @@ pub struct Config {
     pub frontend_url: String,
     pub inference_service_url: String,
     pub inference_service_api_key: Option<String>,
-    pub media_root: PathBuf,
-    pub media_url: String,
+    pub media: MediaConfig,
     pub redis_url: Option<String>,
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
@@ -112,8 +113,7 @@ impl Config {
             frontend_url: vars.url("FRONTEND_URL", "http://localhost:5173"),
             inference_service_url: vars.url("INFERENCE_SERVICE_URL", "http://127.0.0.1:8001/v1"),
             inference_service_api_key: vars.optional("INFERENCE_SERVICE_API_KEY"),
-            media_root: PathBuf::from(vars.text("MEDIA_ROOT", "./media")),
-            media_url: vars.text("MEDIA_URL", "/media/"),
+            media: vars.media(),
             redis_url: vars.optional("REDIS_URL"),
             max_body_bytes: vars.parsed(
                 "STUDIO_MAX_BODY_BYTES",

@@ -120,3 +120,25 @@ diesel::table! {
 diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(oauth_codes -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(user_identities, oauth_codes, users);
+
+diesel::table! {
+    images (id) {
+        id -> Text,
+        user_id -> Text,
+        api_key_id -> Nullable<Text>,
+        model -> Text,
+        prompt -> Text,
+        revised_prompt -> Nullable<Text>,
+        size -> Text,
+        width -> Integer,
+        height -> Integer,
+        format -> Text,
+        bytes -> BigInt,
+        file_name -> Text,
+        thumbnail_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(images -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(images, users);

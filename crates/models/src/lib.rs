@@ -7,5 +7,5 @@ mod file;
 mod validate;
 
 pub use catalog::{
-    Catalog, CatalogError, Defaults, Model, ModelCatalog, ModelKind, Pricing, Upstream,
+    Catalog, CatalogError, Defaults, ImageSize, Model, ModelCatalog, ModelKind, Pricing, Upstream,
 };
