@@ -38,6 +38,9 @@ impl Application {
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(shutdown_timeout)
+            // A client that closes its side (FIN) while waiting has gone away: drop its
+            // handler, which drops the upstream request (actix keeps it running otherwise).
+            .h1_allow_half_closed(false)
             .listen(listener)?;
         if let Some(workers) = workers {
             server = server.workers(workers);

@@ -10,6 +10,10 @@ use studio_auth::{
 };
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
+use studio_images::{
+    ImageGenerator, ImageService, Images, LocalStorage, MediaStorage, S3Settings, S3Storage,
+    UrlSigner,
+};
 use studio_models::{Catalog, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter};
 
@@ -23,6 +27,7 @@ pub struct AppState {
     pub catalog: Arc<dyn ModelCatalog>,
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
+    pub images: Arc<Images>,
 }
 
 impl AppState {
@@ -57,6 +62,11 @@ impl AppState {
             pool.clone(),
             Duration::from_millis(config.usage_flush_ms.max(10)),
         );
+        let images = Arc::new(Images::new(
+            pool.clone(),
+            media_storage(&config)?,
+            UrlSigner::new(config.secret_key.as_bytes(), config.media.url_ttl_secs),
+        ));
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let oauth = OAuth::new(pool.clone(), config.oauth_providers.clone(), auth.clone());
         Ok(Self {
@@ -68,6 +78,7 @@ impl AppState {
             auth,
             api_keys: Arc::new(api_keys),
             catalog: Arc::new(catalog),
+            images,
         })
     }
 
@@ -83,23 +94,42 @@ impl AppState {
             .app_data(web::Data::from(self.api_keys.clone()))
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
+            .app_data(web::Data::from(self.images.clone() as Arc<dyn ImageService>))
+            .app_data(web::Data::new(crate::routes::MediaUrls::new(
+                &self.config.media.url,
+                self.config.public_url.clone(),
+            )))
             .app_data(web::Data::new(self.chat_proxy()))
+            .app_data(web::Data::new(self.image_generator()))
+    }
+
+    /// The upstream client of one worker (`awc::Client` is not `Send`).
+    fn upstream_client() -> awc::Client {
+        let connector = awc::Connector::new()
+            .timeout(Duration::from_secs(10))
+            .limit(16_384)
+            .conn_keep_alive(Duration::from_secs(60));
+        awc::Client::builder()
+            .disable_redirects()
+            .disable_timeout()
+            .connector(connector)
+            .finish()
+    }
+
+    fn image_generator(&self) -> ImageGenerator {
+        ImageGenerator::new(
+            Self::upstream_client(),
+            self.catalog.clone(),
+            self.usage_writer.clone(),
+            self.images.clone(),
+        )
     }
 
     /// The chat proxy of one worker: `awc::Client` is not `Send`, so each worker has its own
     /// (with its own pool of upstream connections).
     fn chat_proxy(&self) -> ChatProxy {
-        let connector = awc::Connector::new()
-            .timeout(Duration::from_secs(10))
-            .limit(16_384)
-            .conn_keep_alive(Duration::from_secs(60));
-        let client = awc::Client::builder()
-            .disable_redirects()
-            .disable_timeout()
-            .connector(connector)
-            .finish();
         ChatProxy::new(
-            client,
+            Self::upstream_client(),
             self.catalog.clone(),
             self.usage_writer.clone(),
             ChatSettings {
@@ -113,4 +143,18 @@ impl AppState {
         self.api_keys.flush().await;
         self.usage_writer.flush().await;
     }
+}
+
+/// S3 when a bucket is configured, otherwise files under `MEDIA_ROOT`.
+fn media_storage(config: &Config) -> anyhow::Result<Arc<dyn MediaStorage>> {
+    Ok(match &config.media.s3 {
+        Some(s3) => Arc::new(S3Storage::new(&S3Settings {
+            bucket: s3.bucket.clone(),
+            endpoint: s3.endpoint.clone(),
+            region: s3.region.clone(),
+            access_key_id: s3.access_key_id.clone(),
+            secret_access_key: s3.secret_access_key.clone(),
+        })?),
+        None => Arc::new(LocalStorage::new(config.media.root.clone())),
+    })
 }

@@ -4,11 +4,15 @@ mod api_keys;
 mod auth;
 mod chat;
 mod health;
+mod images;
+mod media;
 mod models;
 mod oauth;
 mod usage;
 
 use actix_web::web;
+
+pub use media::MediaUrls;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
@@ -18,5 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(api_keys::configure)
         .configure(models::configure)
         .configure(chat::configure)
+        .configure(images::configure)
         .configure(usage::configure);
+}
+
+/// The signed media files, served under `MEDIA_URL`'s path.
+pub fn media(path: &str) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    media::configure(path)
 }
