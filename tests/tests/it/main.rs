@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod chat;
 mod foundation;
+mod images;
 mod migrations;
 mod models;
 mod oauth;
