@@ -90,7 +90,10 @@ fn bomb() -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend(chunk(b"IHDR", &header));
     // An empty zlib stream.
-    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    png.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
     png.extend(chunk(b"IEND", &[]));
     png
 }
@@ -120,7 +123,8 @@ mod tests {
 
     #[test]
     fn image_options_are_split_from_the_common_ones() {
-        let faults = ImageFaults::parse("dev-image:reply=url,corrupt=bomb,delay=5,fail=500").unwrap();
+        let faults =
+            ImageFaults::parse("dev-image:reply=url,corrupt=bomb,delay=5,fail=500").unwrap();
         assert!(faults.force_url);
         assert_eq!(faults.corrupt, Some(Corruption::Bomb));
         assert_eq!(faults.common.delay, Some(Duration::from_millis(5)));

@@ -169,7 +169,10 @@ async fn generate(
     .map_err(|_| ApiError::internal("image rendering was interrupted"))?;
     let pngs = pngs.map_err(|err| ApiError::internal(format!("PNG encoding failed: {err}")))?;
     let pngs: Vec<Vec<u8>> = match faults.corrupt {
-        Some(corruption) => pngs.into_iter().map(|png| corrupted(png, corruption)).collect(),
+        Some(corruption) => pngs
+            .into_iter()
+            .map(|png| corrupted(png, corruption))
+            .collect(),
         None => pngs,
     };
 

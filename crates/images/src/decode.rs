@@ -75,7 +75,9 @@ pub struct CheckedImage {
 pub enum DecodeError {
     #[error("the model's server returned something that is not a PNG, JPEG or WebP image")]
     NotAnImage,
-    #[error("the model's server returned an image of {width}x{height}, larger than Studio accepts")]
+    #[error(
+        "the model's server returned an image of {width}x{height}, larger than Studio accepts"
+    )]
     TooLarge { width: u32, height: u32 },
     #[error("the model's server returned a broken {0} image")]
     Broken(&'static str),

@@ -30,10 +30,7 @@ fn broken(message: &str) -> ImageError {
     ImageError::BadGateway(format!("the model's server {message}"))
 }
 
-pub async fn reply(
-    mut response: UpstreamResponse,
-    timeout: Duration,
-) -> Result<Reply, ImageError> {
+pub async fn reply(mut response: UpstreamResponse, timeout: Duration) -> Result<Reply, ImageError> {
     let body = match tokio::time::timeout(timeout, response.body().limit(MAX_REPLY_BYTES)).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {

@@ -52,7 +52,10 @@ impl ImageGenerator {
         let request = GenerationRequest::parse(body, self.catalog.as_ref())?;
         let mut accounting = crate::usage::Accounting::new(&self.usage, caller, &request.model.id);
         let size = request.size.to_string();
-        match self.run(caller, &request, &mut accounting, media_base).await {
+        match self
+            .run(caller, &request, &mut accounting, media_base)
+            .await
+        {
             Ok(response) => {
                 accounting.finish(200, response.data.len(), &size);
                 Ok(response)
@@ -98,7 +101,8 @@ impl ImageGenerator {
                 .keep(caller, request, reply, upstream.timeout, media_base)
                 .await;
         }
-        Err(last_error.unwrap_or_else(|| ImageError::BadGateway("the model has no upstream".into())))
+        Err(last_error
+            .unwrap_or_else(|| ImageError::BadGateway("the model has no upstream".into())))
     }
 
     /// Checks every image (all or nothing), stores them, and writes the answer.
@@ -128,7 +132,13 @@ impl ImageGenerator {
             .into_iter()
             .zip(&reply.data)
             .map(|(checked, image)| NewImage {
-                row: row(caller, request, &checked, image.revised_prompt.clone(), created_at),
+                row: row(
+                    caller,
+                    request,
+                    &checked,
+                    image.revised_prompt.clone(),
+                    created_at,
+                ),
                 checked,
             })
             .collect();

@@ -71,7 +71,10 @@ impl GenerationRequest {
                 .filter(|n| (1..=u64::from(MAX_IMAGES)).contains(n))
                 .map(|n| n as u32)
                 .ok_or_else(|| {
-                    ImageError::invalid("n", format!("'n' must be an integer from 1 to {MAX_IMAGES}"))
+                    ImageError::invalid(
+                        "n",
+                        format!("'n' must be an integer from 1 to {MAX_IMAGES}"),
+                    )
                 })?,
         };
         let sizes = catalog.image_sizes(&model.id);

@@ -120,7 +120,9 @@ impl Images {
     fn info(&self, row: ImageRow, media_base: &str, now: i64) -> ImageInfo {
         ImageInfo {
             url: self.signer.url(media_base, &row.id, Variant::Image, now),
-            thumbnail_url: self.signer.url(media_base, &row.id, Variant::Thumbnail, now),
+            thumbnail_url: self
+                .signer
+                .url(media_base, &row.id, Variant::Thumbnail, now),
             id: row.id,
             prompt: row.prompt,
             revised_prompt: row.revised_prompt,
@@ -167,7 +169,10 @@ impl ImageService for Images {
             ));
         }
         if query.cursor.as_deref().is_some_and(|c| !is_valid_id(c)) {
-            return Err(ImageError::invalid("cursor", "cursor is not one this API returned"));
+            return Err(ImageError::invalid(
+                "cursor",
+                "cursor is not one this API returned",
+            ));
         }
         let mut rows = self
             .store

@@ -50,7 +50,8 @@ impl UrlSigner {
     /// A URL under `base` (which ends with `/`) valid for the configured time from `now`.
     pub fn url(&self, base: &str, id: &str, variant: Variant, now: i64) -> String {
         let expires = now.saturating_add(self.ttl_secs as i64);
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(id, variant, expires).finalize().into_bytes());
+        let signature =
+            URL_SAFE_NO_PAD.encode(self.mac(id, variant, expires).finalize().into_bytes());
         let suffix = match variant {
             Variant::Image => "",
             Variant::Thumbnail => "/thumbnail",
@@ -101,19 +102,51 @@ mod tests {
         let url = signer.url("http://s/media/", "id-1", Variant::Image, 1000);
         assert!(url.starts_with("http://s/media/images/id-1?expires=1060&signature="));
         let (expires, signature) = parts(&url);
-        assert_eq!(signer.verify("id-1", Variant::Image, &expires, &signature, 1059).unwrap(), 1060);
+        assert_eq!(
+            signer
+                .verify("id-1", Variant::Image, &expires, &signature, 1059)
+                .unwrap(),
+            1060
+        );
         let check = |id, variant, expires: &str, signature: &str, now| {
-            matches!(signer.verify(id, variant, expires, signature, now), Err(ImageError::Forbidden))
+            matches!(
+                signer.verify(id, variant, expires, signature, now),
+                Err(ImageError::Forbidden)
+            )
         };
-        assert!(check("id-1", Variant::Image, &expires, &signature, 1060), "expired");
-        assert!(check("id-2", Variant::Image, &expires, &signature, 1000), "another image");
-        assert!(check("id-1", Variant::Thumbnail, &expires, &signature, 1000), "other variant");
-        assert!(check("id-1", Variant::Image, "99999", &signature, 1000), "extended expiry");
-        assert!(check("id-1", Variant::Image, &expires, "AAAA", 1000), "tampered");
-        assert!(check("id-1", Variant::Image, &expires, "%%%", 1000), "not base64");
-        assert!(check("id-1", Variant::Image, "soon", &signature, 1000), "not a number");
+        assert!(
+            check("id-1", Variant::Image, &expires, &signature, 1060),
+            "expired"
+        );
+        assert!(
+            check("id-2", Variant::Image, &expires, &signature, 1000),
+            "another image"
+        );
+        assert!(
+            check("id-1", Variant::Thumbnail, &expires, &signature, 1000),
+            "other variant"
+        );
+        assert!(
+            check("id-1", Variant::Image, "99999", &signature, 1000),
+            "extended expiry"
+        );
+        assert!(
+            check("id-1", Variant::Image, &expires, "AAAA", 1000),
+            "tampered"
+        );
+        assert!(
+            check("id-1", Variant::Image, &expires, "%%%", 1000),
+            "not base64"
+        );
+        assert!(
+            check("id-1", Variant::Image, "soon", &signature, 1000),
+            "not a number"
+        );
         let other = UrlSigner::new(b"another secret", 60);
         let (_, foreign) = parts(&other.url("http://s/media/", "id-1", Variant::Image, 1000));
-        assert!(check("id-1", Variant::Image, &expires, &foreign, 1000), "foreign key");
+        assert!(
+            check("id-1", Variant::Image, &expires, &foreign, 1000),
+            "foreign key"
+        );
     }
 }

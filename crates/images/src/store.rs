@@ -101,9 +101,7 @@ impl Store {
     /// Deletes the row if it belongs to `user_id`; returns it.
     pub async fn delete_owned(&self, user_id: &str, id: &str) -> Result<Option<ImageRow>, DbError> {
         db_run!(&self.pool, |conn| diesel::delete(
-            images::table
-                .find(id)
-                .filter(images::user_id.eq(user_id))
+            images::table.find(id).filter(images::user_id.eq(user_id))
         )
         .returning(ImageRow::as_returning())
         .get_result(conn)
@@ -114,7 +112,11 @@ impl Store {
     /// Whether any row still points at this file (identical images share one).
     pub async fn file_in_use(&self, name: &str) -> Result<bool, DbError> {
         let count: i64 = db_run!(&self.pool, |conn| images::table
-            .filter(images::file_name.eq(name).or(images::thumbnail_name.eq(name)))
+            .filter(
+                images::file_name
+                    .eq(name)
+                    .or(images::thumbnail_name.eq(name))
+            )
             .count()
             .get_result(conn)
             .await)?;

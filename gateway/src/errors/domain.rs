@@ -147,10 +147,16 @@ impl From<ImageError> for ApiError {
                 None => ApiError::bad_request("validation_error", message),
             },
             ImageError::NotFound | ImageError::ModelNotFound(_) => ApiError::not_found(message),
-            ImageError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message),
+            ImageError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message)
+            }
             ImageError::Storage(cause) => {
                 tracing::error!(%cause, "image storage failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", message)
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    message,
+                )
             }
             ImageError::Database(cause) => {
                 tracing::error!(%cause, "image database failed");
@@ -161,7 +167,8 @@ impl From<ImageError> for ApiError {
                 )
             }
             other => {
-                let status = StatusCode::from_u16(other.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+                let status =
+                    StatusCode::from_u16(other.status()).unwrap_or(StatusCode::BAD_GATEWAY);
                 ApiError::new(status, super::generic_code(status), message)
             }
         }

@@ -125,7 +125,10 @@ fn respond(req: &HttpRequest, file: MediaFile) -> HttpResponse {
         Some(RangeAnswer::Part(start, end)) => builder
             .status(StatusCode::PARTIAL_CONTENT)
             .content_type(file.content_type)
-            .insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{total}")))
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{total}"),
+            ))
             .body(file.bytes.slice(start..=end)),
         Some(RangeAnswer::Unsatisfiable) => builder
             .status(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -156,10 +159,14 @@ fn parse_range(value: &str, total: usize) -> RangeAnswer {
     let number = |s: &str| s.trim().parse::<usize>().ok();
     let (start, end) = match (start.trim().is_empty(), number(start), number(end)) {
         // `bytes=-N`: the last N bytes.
-        (true, _, Some(suffix)) if suffix > 0 => (total.saturating_sub(suffix), total.saturating_sub(1)),
+        (true, _, Some(suffix)) if suffix > 0 => {
+            (total.saturating_sub(suffix), total.saturating_sub(1))
+        }
         (true, _, _) => return RangeAnswer::Unsatisfiable,
         (false, Some(start), None) if end.trim().is_empty() => (start, total.saturating_sub(1)),
-        (false, Some(start), Some(end)) if start <= end => (start, end.min(total.saturating_sub(1))),
+        (false, Some(start), Some(end)) if start <= end => {
+            (start, end.min(total.saturating_sub(1)))
+        }
         _ => return RangeAnswer::Whole,
     };
     if total == 0 || start >= total {

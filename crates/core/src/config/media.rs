@@ -48,9 +48,8 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         let valid = if url.starts_with('/') {
             !url.contains("..") && !url.contains('?') && !url.contains('#')
         } else {
-            url::Url::parse(&url).is_ok_and(|u| {
-                matches!(u.scheme(), "http" | "https") && u.query().is_none()
-            })
+            url::Url::parse(&url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none())
         };
         if !valid {
             self.fail_var(
@@ -67,7 +66,10 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             "not a number of seconds",
         );
         if url_ttl_secs == 0 {
-            self.fail_var("STUDIO_MEDIA_URL_TTL_SECS", "must be at least 1 second".into());
+            self.fail_var(
+                "STUDIO_MEDIA_URL_TTL_SECS",
+                "must be at least 1 second".into(),
+            );
         }
         let s3 = self.optional("STUDIO_S3_BUCKET").map(|bucket| {
             let endpoint = self.optional("STUDIO_S3_ENDPOINT");

@@ -123,6 +123,10 @@ fn media_defaults_to_local_files_and_s3_needs_a_bucket() {
     let vars: Vec<_> = errors.iter().map(|e| e.var).collect();
     assert_eq!(
         vars,
-        vec!["MEDIA_URL", "STUDIO_MEDIA_URL_TTL_SECS", "STUDIO_S3_ENDPOINT"]
+        vec![
+            "MEDIA_URL",
+            "STUDIO_MEDIA_URL_TTL_SECS",
+            "STUDIO_S3_ENDPOINT"
+        ]
     );
 }

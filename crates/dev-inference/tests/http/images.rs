@@ -126,18 +126,42 @@ async fn image_fault_modes_answer_a_url_or_something_broken() {
     assert!(url["data"][0]["url"].as_str().unwrap().ends_with(".png"));
     let b64 = |body: serde_json::Value| body["data"][0]["b64_json"].as_str().unwrap().to_owned();
     let garbage = STANDARD
-        .decode(b64(post(&server, "/images/generations", &ask("dev-image:corrupt=bytes")).await.json()))
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=bytes"),
+        )
+        .await
+        .json()))
         .unwrap();
     assert!(!garbage.starts_with(b"\x89PNG"));
     let truncated = STANDARD
-        .decode(b64(post(&server, "/images/generations", &ask("dev-image:corrupt=truncated")).await.json()))
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=truncated"),
+        )
+        .await
+        .json()))
         .unwrap();
     assert!(truncated.starts_with(b"\x89PNG") && !truncated.ends_with(b"IEND\xaeB`\x82"));
     let bomb = STANDARD
-        .decode(b64(post(&server, "/images/generations", &ask("dev-image:corrupt=bomb")).await.json()))
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=bomb"),
+        )
+        .await
+        .json()))
         .unwrap();
     assert_eq!(png_size(&bomb), (100_000, 100_000));
-    let not_base64 = b64(post(&server, "/images/generations", &ask("dev-image:corrupt=base64")).await.json());
+    let not_base64 = b64(post(
+        &server,
+        "/images/generations",
+        &ask("dev-image:corrupt=base64"),
+    )
+    .await
+    .json());
     assert!(STANDARD.decode(not_base64).is_err());
     let started = std::time::Instant::now();
     let delayed = post(&server, "/images/generations", &ask("dev-image:delay=150")).await;

@@ -67,7 +67,10 @@ fn metadata_is_stripped_by_re_encoding() {
 
 #[test]
 fn what_is_not_an_image_or_is_broken_is_refused() {
-    assert_eq!(check(b"hello, not an image").unwrap_err(), DecodeError::NotAnImage);
+    assert_eq!(
+        check(b"hello, not an image").unwrap_err(),
+        DecodeError::NotAnImage
+    );
     assert_eq!(
         check(b"GIF89a\x01\x00\x01\x00\x00\x00\x00").unwrap_err(),
         DecodeError::NotAnImage
@@ -87,7 +90,10 @@ fn a_decompression_bomb_is_refused_from_its_header() {
     header.extend_from_slice(&[8, 2, 0, 0, 0]);
     let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
     bomb.extend(chunk(b"IHDR", &header));
-    bomb.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    bomb.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
     bomb.extend(chunk(b"IEND", &[]));
     assert_eq!(
         check(&bomb).unwrap_err(),

@@ -44,9 +44,11 @@ fn defaults_are_one_url_image_of_the_first_size() {
 
 #[test]
 fn unknown_fields_and_pass_through_fields_reach_the_upstream() {
-    let request = parse(serde_json::json!({"model": "pictures", "prompt": "p", "n": 2,
+    let request = parse(
+        serde_json::json!({"model": "pictures", "prompt": "p", "n": 2,
         "size": "256x256", "quality": "hd", "style": "vivid", "user": "u-1",
-        "response_format": "b64_json", "background": "transparent"}))
+        "response_format": "b64_json", "background": "transparent"}),
+    )
     .unwrap();
     assert_eq!(request.response_format, ResponseFormat::B64Json);
     let upstream: Value = serde_json::from_slice(&request.upstream_body("x")).unwrap();
@@ -61,24 +63,65 @@ fn every_bad_field_is_named() {
     let long = "x".repeat(MAX_PROMPT_CHARS + 1);
     for (body, param) in [
         (serde_json::json!({"model": "pictures"}), "prompt"),
-        (serde_json::json!({"model": "pictures", "prompt": "  "}), "prompt"),
-        (serde_json::json!({"model": "pictures", "prompt": 5}), "prompt"),
-        (serde_json::json!({"model": "pictures", "prompt": long}), "prompt"),
+        (
+            serde_json::json!({"model": "pictures", "prompt": "  "}),
+            "prompt",
+        ),
+        (
+            serde_json::json!({"model": "pictures", "prompt": 5}),
+            "prompt",
+        ),
+        (
+            serde_json::json!({"model": "pictures", "prompt": long}),
+            "prompt",
+        ),
         (serde_json::json!({"prompt": "p"}), "model"),
-        (serde_json::json!({"prompt": "p", "model": "words"}), "model"),
+        (
+            serde_json::json!({"prompt": "p", "model": "words"}),
+            "model",
+        ),
         (serde_json::json!({"prompt": "p", "model": 1}), "model"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "n": 0}), "n"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "n": 11}), "n"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "n": 1.5}), "n"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "size": "1024x1024"}), "size"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "size": "big"}), "size"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "response_format": "png"}), "response_format"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "quality": "ultra"}), "quality"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "style": 3}), "style"),
-        (serde_json::json!({"prompt": "p", "model": "pictures", "user": 3}), "user"),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "n": 0}),
+            "n",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "n": 11}),
+            "n",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "n": 1.5}),
+            "n",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "size": "1024x1024"}),
+            "size",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "size": "big"}),
+            "size",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "response_format": "png"}),
+            "response_format",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "quality": "ultra"}),
+            "quality",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "style": 3}),
+            "style",
+        ),
+        (
+            serde_json::json!({"prompt": "p", "model": "pictures", "user": 3}),
+            "user",
+        ),
     ] {
         match parse(body.clone()) {
-            Err(ImageError::InvalidRequest { param: Some(p), .. }) => assert_eq!(p, param, "{body}"),
+            Err(ImageError::InvalidRequest { param: Some(p), .. }) => {
+                assert_eq!(p, param, "{body}")
+            }
             Err(other) => panic!("{body}: {other:?}"),
             Ok(_) => panic!("{body}: accepted"),
         }

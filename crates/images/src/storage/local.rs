@@ -104,7 +104,11 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names, vec![format!("{}.png", "a".repeat(64))], "no temporary left");
+        assert_eq!(
+            names,
+            vec![format!("{}.png", "a".repeat(64))],
+            "no temporary left"
+        );
         storage.delete(&key).await.unwrap();
         storage.delete(&key).await.unwrap();
         assert!(storage.get(&key).await.unwrap().is_none());
@@ -116,7 +120,10 @@ mod tests {
         // A file where the folder should be: every write under it fails.
         std::fs::write(dir.path().join("images"), b"in the way").unwrap();
         let storage = LocalStorage::new(dir.path().to_path_buf());
-        assert!(storage.put(&key('b'), Bytes::from_static(b"x")).await.is_err());
+        assert!(storage
+            .put(&key('b'), Bytes::from_static(b"x"))
+            .await
+            .is_err());
         let entries = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(entries, 1);
     }

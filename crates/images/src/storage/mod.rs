@@ -41,8 +41,13 @@ impl Variant {
 
 impl MediaKey {
     pub fn new(variant: Variant, digest: &str, format: Format) -> Option<Self> {
-        is_digest(digest)
-            .then(|| Self(format!("{}/{digest}.{}", variant.folder(), format.extension())))
+        is_digest(digest).then(|| {
+            Self(format!(
+                "{}/{digest}.{}",
+                variant.folder(),
+                format.extension()
+            ))
+        })
     }
 
     /// Re-checks a name read back from the database before it is used as a path.

@@ -8,12 +8,15 @@ use crate::{
     CatalogError, ImageSize, Model, ModelKind, Pricing, Upstream,
 };
 
+/// The sizes of each image model, by id.
+pub(crate) type ImageSizes = HashMap<String, Vec<ImageSize>>;
+
 pub(crate) fn models(
     source: &str,
     file: CatalogFile,
     created: i64,
     defaults: &Defaults<'_>,
-) -> Result<(Vec<Model>, HashMap<String, Vec<ImageSize>>), CatalogError> {
+) -> Result<(Vec<Model>, ImageSizes), CatalogError> {
     let mut problems = Vec::new();
     let mut models: Vec<Model> = Vec::new();
     let mut all_sizes = HashMap::new();
@@ -81,7 +84,9 @@ fn sizes(
     let mut sizes: Vec<ImageSize> = Vec::new();
     for (i, text) in entry.sizes.iter().enumerate() {
         match ImageSize::parse(text) {
-            Some(size) if sizes.contains(&size) => fail(&format!("sizes[{i}]"), "duplicate size".into()),
+            Some(size) if sizes.contains(&size) => {
+                fail(&format!("sizes[{i}]"), "duplicate size".into())
+            }
             Some(size) => sizes.push(size),
             None => fail(
                 &format!("sizes[{i}]"),

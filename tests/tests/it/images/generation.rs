@@ -25,7 +25,9 @@ async fn b64_json_images_are_checked_stored_and_accounted(db: TestDb) {
     for image in data {
         assert!(image.get("url").is_none());
         assert_eq!(image["revised_prompt"], "a lighthouse at dusk");
-        let png = STANDARD.decode(image["b64_json"].as_str().unwrap()).unwrap();
+        let png = STANDARD
+            .decode(image["b64_json"].as_str().unwrap())
+            .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         // Stored under the digest of exactly the bytes returned.
         names.push(format!("{}.png", hex_sha256(&png)));
@@ -49,7 +51,10 @@ async fn a_jwt_works_too_and_the_default_is_one_url_image_of_the_first_size(db: 
     assert_eq!(data.len(), 1);
     assert!(data[0].get("b64_json").is_none());
     let url = data[0]["url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("{}/media/images/", app.base_url)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/media/images/", app.base_url)),
+        "{url}"
+    );
     let gallery = app.get_auth("/api/images", &token).await.expect(200);
     assert_eq!(gallery["data"][0]["size"], "256x256");
     assert_eq!(gallery["data"][0]["width"], 256);
@@ -69,11 +74,26 @@ async fn every_invalid_field_is_a_400_naming_it(db: TestDb) {
         (json!({"model": "chat", "prompt": "p"}), "model"),
         (json!({"model": "image", "prompt": "p", "n": 0}), "n"),
         (json!({"model": "image", "prompt": "p", "n": 11}), "n"),
-        (json!({"model": "image", "prompt": "p", "size": "1024x1024"}), "size"),
-        (json!({"model": "image", "prompt": "p", "size": "256"}), "size"),
-        (json!({"model": "image", "prompt": "p", "response_format": "png"}), "response_format"),
-        (json!({"model": "image", "prompt": "p", "quality": "best"}), "quality"),
-        (json!({"model": "image", "prompt": "p", "style": "baroque"}), "style"),
+        (
+            json!({"model": "image", "prompt": "p", "size": "1024x1024"}),
+            "size",
+        ),
+        (
+            json!({"model": "image", "prompt": "p", "size": "256"}),
+            "size",
+        ),
+        (
+            json!({"model": "image", "prompt": "p", "response_format": "png"}),
+            "response_format",
+        ),
+        (
+            json!({"model": "image", "prompt": "p", "quality": "best"}),
+            "quality",
+        ),
+        (
+            json!({"model": "image", "prompt": "p", "style": "baroque"}),
+            "style",
+        ),
         (json!({"model": "image", "prompt": "p", "user": 42}), "user"),
     ] {
         let error = app
@@ -84,7 +104,11 @@ async fn every_invalid_field_is_a_400_naming_it(db: TestDb) {
         assert_eq!(error["error"]["type"], "invalid_request_error");
     }
     let missing = app
-        .post_auth("/v1/images/generations", &key, &json!({"model": "dall-e-9", "prompt": "p"}))
+        .post_auth(
+            "/v1/images/generations",
+            &key,
+            &json!({"model": "dall-e-9", "prompt": "p"}),
+        )
         .await
         .expect_openai_error(404);
     assert_eq!(missing["error"]["code"], "model_not_found");
@@ -143,7 +167,10 @@ async fn an_upstream_url_is_fetched_checked_and_stored(db: TestDb) {
     let png = STANDARD
         .decode(reply["data"][0]["b64_json"].as_str().unwrap())
         .unwrap();
-    assert_eq!(media_files(&db, "images"), vec![format!("{}.png", hex_sha256(&png))]);
+    assert_eq!(
+        media_files(&db, "images"),
+        vec![format!("{}.png", hex_sha256(&png))]
+    );
 }
 
 #[db_test]
@@ -191,7 +218,10 @@ async fn a_storage_failure_is_a_503_and_nothing_is_half_written(db: TestDb) {
         .expect_openai_error(503);
     assert_eq!(error["error"]["code"], "storage_unavailable");
     assert!(
-        !error["error"]["message"].as_str().unwrap().contains("media"),
+        !error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("media"),
         "no path in the message"
     );
     assert!(media_files(&db, "images").is_empty(), "no orphan file");
@@ -219,7 +249,10 @@ async fn a_client_that_goes_away_cancels_the_upstream_request(db: TestDb) {
     .unwrap();
     let started = std::time::Instant::now();
     while up.stats.snapshot().image_requests == 0 {
-        assert!(started.elapsed().as_secs() < 3, "the request never reached the upstream");
+        assert!(
+            started.elapsed().as_secs() < 3,
+            "the request never reached the upstream"
+        );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     // Closing our side (FIN) is how clients usually go away.

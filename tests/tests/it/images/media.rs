@@ -18,8 +18,14 @@ async fn a_url_works_without_credentials_with_the_right_headers_range_and_etag(d
     assert_eq!(file.header("accept-ranges"), Some("bytes"));
     let cache = file.header("cache-control").unwrap();
     assert!(cache.starts_with("private, max-age="), "{cache}");
-    let max_age: i64 = cache.trim_start_matches("private, max-age=").parse().unwrap();
-    assert!((3500..=3600).contains(&max_age), "60 minutes by default: {max_age}");
+    let max_age: i64 = cache
+        .trim_start_matches("private, max-age=")
+        .parse()
+        .unwrap();
+    assert!(
+        (3500..=3600).contains(&max_age),
+        "60 minutes by default: {max_age}"
+    );
     assert_eq!(&file.body[..8], b"\x89PNG\r\n\x1a\n");
     let etag = file.header("etag").unwrap().to_owned();
     assert_eq!(etag, format!("\"{}\"", hex_sha256(&file.body)));
@@ -28,7 +34,8 @@ async fn a_url_works_without_credentials_with_the_right_headers_range_and_etag(d
         let app = &app;
         let path = path.clone();
         async move {
-            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.request(actix_web::http::Method::GET, &path, &headers, None)
                 .await
         }
@@ -47,12 +54,21 @@ async fn a_url_works_without_credentials_with_the_right_headers_range_and_etag(d
     assert_eq!(&tail.body[..], &file.body[file.body.len() - 4..]);
     let beyond = get(vec![("range", format!("bytes={}-", file.body.len()))]).await;
     assert_eq!(beyond.status, 416);
-    let stale = get(vec![("range", "bytes=0-7".into()), ("if-range", "\"old\"".into())]).await;
-    assert_eq!((stale.status.as_u16(), stale.body.len()), (200, file.body.len()));
+    let stale = get(vec![
+        ("range", "bytes=0-7".into()),
+        ("if-range", "\"old\"".into()),
+    ])
+    .await;
+    assert_eq!(
+        (stale.status.as_u16(), stale.body.len()),
+        (200, file.body.len())
+    );
 
     let gallery = app.get_auth("/api/images", &token).await.expect(200);
     let thumb = app
-        .get(&path_of(gallery["data"][0]["thumbnailUrl"].as_str().unwrap()))
+        .get(&path_of(
+            gallery["data"][0]["thumbnailUrl"].as_str().unwrap(),
+        ))
         .await;
     assert_eq!(thumb.status, 200);
     assert_eq!(thumb.header("content-type"), Some("image/jpeg"));
@@ -106,7 +122,9 @@ async fn links_expire(db: TestDb) {
     let path = path_of(reply["data"][0]["url"].as_str().unwrap());
     assert_eq!(app.get(&path).await.status, 200);
     actix_web::rt::time::sleep(std::time::Duration::from_millis(2100)).await;
-    app.get(&path).await.expect_api_error(403, "invalid_signature");
+    app.get(&path)
+        .await
+        .expect_api_error(403, "invalid_signature");
     // The gallery hands out fresh links.
     let gallery = app.get_auth("/api/images", &token).await.expect(200);
     let fresh = path_of(gallery["data"][0]["url"].as_str().unwrap());
@@ -123,7 +141,10 @@ async fn path_traversal_in_ids_and_paths_reaches_nothing(db: TestDb) {
     generate(&app, &token, &body).await;
     for name in studio_tests::images::media_files(&db, "images") {
         let (digest, ext) = name.split_once('.').unwrap();
-        assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        assert!(
+            digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{name}"
+        );
         assert_eq!(ext, "png");
     }
     std::fs::write(db.dir().join("secret.txt"), b"do not serve").unwrap();
@@ -142,8 +163,14 @@ async fn path_traversal_in_ids_and_paths_reaches_nothing(db: TestDb) {
         );
         assert!(!response.text().contains("do not serve"));
     }
-    for path in ["/api/images/..%2F..%2Fsecret.txt", "/api/images/%2e%2e", "/api/images/not-an-id"] {
-        app.get_auth(path, &token).await.expect_api_error(404, "not_found");
+    for path in [
+        "/api/images/..%2F..%2Fsecret.txt",
+        "/api/images/%2e%2e",
+        "/api/images/not-an-id",
+    ] {
+        app.get_auth(path, &token)
+            .await
+            .expect_api_error(404, "not_found");
         app.send_auth(actix_web::http::Method::DELETE, path, &token, None)
             .await
             .expect_api_error(404, "not_found");

@@ -34,10 +34,18 @@ async fn images_are_stored_served_and_deleted_in_s3(db: TestDb) {
     assert_eq!(file.status, 200);
     assert_eq!(&file.body[..8], b"\x89PNG\r\n\x1a\n");
     let part = app
-        .request(actix_web::http::Method::GET, &path, &[("range", "bytes=1-3")], None)
+        .request(
+            actix_web::http::Method::GET,
+            &path,
+            &[("range", "bytes=1-3")],
+            None,
+        )
         .await;
     assert_eq!((part.status.as_u16(), &part.body[..]), (206, &b"PNG"[..]));
-    assert!(media_files(&db, "images").is_empty(), "nothing on the local disk");
+    assert!(
+        media_files(&db, "images").is_empty(),
+        "nothing on the local disk"
+    );
     // The object is really in the bucket, under its digest.
     let digest = hex_sha256(&file.body);
     let object = format!("{}/{BUCKET}/images/{digest}.png", moto.endpoint);
@@ -56,9 +64,14 @@ async fn images_are_stored_served_and_deleted_in_s3(db: TestDb) {
 
     let page = app.get_auth("/api/images", &token).await.expect(200);
     let id = page["data"][0]["id"].as_str().unwrap();
-    app.send_auth(actix_web::http::Method::DELETE, &format!("/api/images/{id}"), &token, None)
-        .await
-        .expect(204);
+    app.send_auth(
+        actix_web::http::Method::DELETE,
+        &format!("/api/images/{id}"),
+        &token,
+        None,
+    )
+    .await
+    .expect(204);
     app.get(&path).await.expect_api_error(404, "not_found");
     assert_eq!(read().send().await.unwrap().status(), 404);
 }
