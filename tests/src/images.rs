@@ -3,9 +3,9 @@
 
 use std::{net::TcpListener, process::Child, time::Duration};
 
-use studio_dev_inference::{DevConfig, DevServer};
+use studio_dev_inference::DevServer;
 
-use crate::{upstream::refused_url, TestApp, TestDb};
+use crate::{upstream::gateway_with_catalog, TestApp, TestDb};
 
 /// Image models: `id` served by the dev server as `upstream_model`.
 pub fn catalog(up: &str, refused: &str) -> String {
@@ -41,23 +41,7 @@ pub fn catalog(up: &str, refused: &str) -> String {
 
 /// A dev inference server and a gateway whose catalog holds the image models above.
 pub async fn gateway_with_images(db: &TestDb, overrides: &[(&str, &str)]) -> (TestApp, DevServer) {
-    let upstream = studio_dev_inference::start(DevConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        workers: Some(1),
-        ..DevConfig::default()
-    })
-    .await
-    .unwrap();
-    db.track(upstream.handle.clone());
-    let path = db.dir().join("image-models.toml");
-    std::fs::write(&path, catalog(&upstream.base_url(), &refused_url())).unwrap();
-    let mut vars = vec![
-        ("STUDIO_MODELS_FILE", path.to_str().unwrap()),
-        ("STUDIO_USAGE_FLUSH_MS", "50"),
-    ];
-    vars.extend_from_slice(overrides);
-    let app = TestApp::spawn_with(db, &vars).await;
-    (app, upstream)
+    gateway_with_catalog(db, overrides, catalog).await
 }
 
 /// The names of the files under `folder` of the test's media root (none if it is missing).

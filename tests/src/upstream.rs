@@ -48,6 +48,15 @@ pub async fn gateway_with_upstream(
     db: &TestDb,
     overrides: &[(&str, &str)],
 ) -> (TestApp, DevServer) {
+    gateway_with_catalog(db, overrides, catalog).await
+}
+
+/// A dev inference server and a gateway whose catalog is `catalog(upstream, refused)`.
+pub async fn gateway_with_catalog(
+    db: &TestDb,
+    overrides: &[(&str, &str)],
+    catalog: fn(&str, &str) -> String,
+) -> (TestApp, DevServer) {
     let upstream = studio_dev_inference::start(DevConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         workers: Some(1),

@@ -1,6 +1,7 @@
 use serde::Deserialize;
 use studio_core::DbError;
 
+// mirrors studio-chat's UpstreamErrorBody; to be shared
 /// An upstream's own OpenAI error, passed on to the client as it was.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UpstreamErrorBody {

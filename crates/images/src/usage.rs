@@ -1,5 +1,6 @@
 //! One usage record per generation, written from a drop guard so a generation whose client
 //! went away (its future dropped) is still accounted, marked cancelled.
+// mirrors studio-chat's usage.rs (the drop guard); to be shared
 
 use std::time::Instant;
 

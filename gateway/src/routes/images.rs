@@ -1,15 +1,12 @@
 //! `POST /v1/images/generations` (OpenAI's wire format) and the gallery under `/api/images`.
 
-use actix_web::{
-    http::{header, StatusCode},
-    web, HttpRequest, HttpResponse,
-};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use studio_images::{Caller, GalleryQuery, ImageGenerator, ImageService};
 
 use super::media::MediaUrls;
 use crate::{
-    errors::{ApiError, OpenAiError},
+    errors::{not_json, ApiError, OpenAiError},
     extractors::{ApiCaller, AuthUser},
 };
 
@@ -34,15 +31,8 @@ async fn generate(
     caller: ApiCaller,
     body: web::Bytes,
 ) -> Result<HttpResponse, OpenAiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if content_type.is_some_and(|ct| !ct.starts_with("application/json")) {
-        return Err(OpenAiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be application/json",
-        ));
+    if let Some(refusal) = not_json(&req) {
+        return Err(refusal);
     }
     let caller = Caller {
         user_id: caller.user_id,
