@@ -63,6 +63,7 @@ pub fn run_check() -> Result<()> {
             "INFERENCE_SERVICE_URL",
             format!("http://127.0.0.1:{inference_port}/v1"),
         )
+        .env("MEDIA_ROOT", data.join("media"))
         .env("STUDIO_LOG", "warn")
         .spawn()?;
     let result = run(Command::new(&python)
