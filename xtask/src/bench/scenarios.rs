@@ -121,11 +121,11 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
     let direct_stream = body(dir, "direct-stream", FAST_UPSTREAM_MODEL, true)?;
     let studio_stream = body(dir, "studio-stream", "bench-chat", true)?;
     let studio_slow = body(dir, "studio-slow", "bench-slow", true)?;
-    let image = |body: &Path, auth| Load {
+    let image = |body: &Path, auth, concurrency| Load {
         path: "/v1/images/generations",
         auth,
         body: Some(body.to_path_buf()),
-        concurrency: 8,
+        concurrency,
         requests: None,
     };
     let direct_image = image_body(dir, "direct-image", "dev-image")?;
@@ -152,8 +152,14 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
         Scenario {
             key: "images",
             title: "images 256 c=8",
-            direct: Some(image(&direct_image, Auth::None)),
-            studio: image(&studio_image, Auth::ApiKey),
+            direct: Some(image(&direct_image, Auth::None, 8)),
+            studio: image(&studio_image, Auth::ApiKey, 8),
+        },
+        Scenario {
+            key: "images_c1",
+            title: "images 256 c=1",
+            direct: Some(image(&direct_image, Auth::None, 1)),
+            studio: image(&studio_image, Auth::ApiKey, 1),
         },
         Scenario {
             key: "slow_streams",
