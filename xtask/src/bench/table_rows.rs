@@ -20,20 +20,7 @@ pub fn rows(results: &Results) -> Vec<Row> {
             Read::At("/rps"),
             when_loaded(share),
         );
-        s.both(
-            "latency p50 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p50"),
-            None,
-        );
-        s.both(
-            "latency p99 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p99"),
-            None,
-        );
-        s.added("added latency p50 ms", "/latency_ms/p50", at_most(0.5));
-        s.added("added latency p99 ms", "/latency_ms/p99", at_most(2.0));
+        s.latencies(at_most(0.5), at_most(2.0));
         s.studio(
             "gateway CPU s/1k req",
             Unit::Seconds,
@@ -93,20 +80,7 @@ pub fn rows(results: &Results) -> Vec<Row> {
     ] {
         let mut s = Sheet::new(results, &mut rows, key, title);
         s.both("throughput images/s", Unit::Rate, Read::At("/rps"), None);
-        s.both(
-            "latency p50 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p50"),
-            None,
-        );
-        s.both(
-            "latency p99 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p99"),
-            None,
-        );
-        s.added("added latency p50 ms", "/latency_ms/p50", None);
-        s.added("added latency p99 ms", "/latency_ms/p99", None);
+        s.latencies(None, None);
         s.studio(
             "gateway CPU s/1k images",
             Unit::Seconds,
