@@ -40,6 +40,12 @@ async fn a_url_works_without_credentials_with_the_right_headers_range_and_etag(d
                 .await
         }
     };
+    let head = app
+        .request(actix_web::http::Method::HEAD, &path, &[], None)
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
     let cached = get(vec![("if-none-match", etag.clone())]).await;
     assert_eq!(cached.status, 304);
     assert!(cached.body.is_empty());
