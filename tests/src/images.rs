@@ -11,7 +11,7 @@ use crate::{upstream::gateway_with_catalog, TestApp, TestDb};
 pub fn catalog(up: &str, refused: &str) -> String {
     let model = |id: &str, upstream_model: &str, timeout: u32| {
         format!(
-            "[[models]]\nid = \"{id}\"\ntype = \"image\"\nsizes = [\"256x256\", \"128x64\"]\n\
+            "[[models]]\nid = \"{id}\"\ntype = \"image\"\nsizes = [\"256x256\", \"512x512\", \"128x64\"]\n\
              [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"{upstream_model}\"\ntimeoutSecs = {timeout}\n\n"
         )
     };

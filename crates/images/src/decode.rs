@@ -1,6 +1,6 @@
 //! Checking what an upstream returned: decode it (PNG, JPEG or WebP only), refuse
 //! decompression bombs, re-encode it (which drops every metadata chunk: EXIF, XMP, text) and
-//! make a thumbnail. CPU-bound: run on the blocking pool.
+//! make a thumbnail of a large image. CPU-bound: run on the blocking pool.
 
 use std::io::Cursor;
 
@@ -67,8 +67,9 @@ pub struct CheckedImage {
     pub bytes: Vec<u8>,
     /// Hex SHA-256 of `bytes`: the file's name.
     pub digest: String,
-    pub thumbnail: Vec<u8>,
-    pub thumbnail_digest: String,
+    /// A JPEG that fits in a 256-pixel square, with its digest; `None` when the image itself
+    /// fits (it is its own thumbnail: encoding a JPEG costs more than the rest of the checks).
+    pub thumbnail: Option<(Vec<u8>, String)>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -109,13 +110,18 @@ pub fn check(raw: &[u8]) -> Result<CheckedImage, DecodeError> {
     }
     let image = DynamicImage::from_decoder(decoder).map_err(broken)?;
     let bytes = encode(&image, format).map_err(broken)?;
-    let thumbnail = thumbnail(&image).map_err(broken)?;
+    let thumbnail = if width > THUMBNAIL_SIDE || height > THUMBNAIL_SIDE {
+        let jpeg = thumbnail(&image).map_err(broken)?;
+        let digest = hex_sha256(&jpeg);
+        Some((jpeg, digest))
+    } else {
+        None
+    };
     Ok(CheckedImage {
         format,
         width,
         height,
         digest: hex_sha256(&bytes),
-        thumbnail_digest: hex_sha256(&thumbnail),
         bytes,
         thumbnail,
     })
@@ -134,13 +140,9 @@ fn encode(image: &DynamicImage, format: Format) -> image::ImageResult<Vec<u8>> {
     Ok(out)
 }
 
-/// A JPEG that fits in a 256-pixel square (smaller images are not enlarged).
+/// A JPEG that fits in a 256-pixel square.
 fn thumbnail(image: &DynamicImage) -> image::ImageResult<Vec<u8>> {
-    let small = if image.width() > THUMBNAIL_SIDE || image.height() > THUMBNAIL_SIDE {
-        image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
-    } else {
-        image.clone()
-    };
+    let small = image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
     let mut out = Vec::new();
     DynamicImage::ImageRgb8(small.to_rgb8())
         .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 80))?;

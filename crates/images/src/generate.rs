@@ -199,11 +199,10 @@ fn row(
         format: checked.format.name().to_owned(),
         bytes: checked.bytes.len() as i64,
         file_name: name(Variant::Image, &checked.digest, checked.format),
-        thumbnail_name: name(
-            Variant::Thumbnail,
-            &checked.thumbnail_digest,
-            decode::Format::Jpeg,
-        ),
+        thumbnail_name: match &checked.thumbnail {
+            Some((_, digest)) => name(Variant::Thumbnail, digest, decode::Format::Jpeg),
+            None => name(Variant::Image, &checked.digest, checked.format),
+        },
         created_at,
     }
 }

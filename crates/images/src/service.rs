@@ -98,10 +98,11 @@ impl Images {
         created: &mut Vec<MediaKey>,
     ) -> Result<(), ImageError> {
         for image in images {
-            for (name, bytes) in [
-                (&image.row.file_name, &image.checked.bytes),
-                (&image.row.thumbnail_name, &image.checked.thumbnail),
-            ] {
+            let mut files = vec![(&image.row.file_name, &image.checked.bytes)];
+            if let Some((jpeg, _)) = &image.checked.thumbnail {
+                files.push((&image.row.thumbnail_name, jpeg));
+            }
+            for (name, bytes) in files {
                 let key = MediaKey::parse(name)
                     .ok_or_else(|| ImageError::Storage(format!("invalid media name {name}")))?;
                 if self

@@ -52,9 +52,17 @@ fn png_jpeg_and_webp_are_accepted_and_keep_their_format() {
         assert_eq!((checked.width, checked.height), (300, 200));
         assert_eq!(checked.digest, hex_sha256(&checked.bytes));
         assert_eq!(image::guess_format(&checked.bytes).unwrap(), format);
-        let thumb = image::load_from_memory(&checked.thumbnail).unwrap();
+        let (jpeg, digest) = checked.thumbnail.unwrap();
+        assert_eq!(digest, hex_sha256(&jpeg));
+        let thumb = image::load_from_memory(&jpeg).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (256, 171));
     }
+}
+
+#[test]
+fn an_image_that_fits_the_thumbnail_square_is_its_own_thumbnail() {
+    let checked = check(&encoded(&rgb(256, 100), ImageFormat::Png)).unwrap();
+    assert!(checked.thumbnail.is_none());
 }
 
 #[test]

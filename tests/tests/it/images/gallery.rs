@@ -163,8 +163,8 @@ async fn deleting_removes_the_row_and_files_but_not_a_file_another_image_shares(
     );
     assert_eq!(media_files(&db, "images").len(), 1);
     // A file that is already gone is not an error.
-    for file in media_files(&db, "thumbs") {
-        std::fs::remove_file(db.dir().join("media/thumbs").join(file)).unwrap();
+    for file in media_files(&db, "images") {
+        std::fs::remove_file(db.dir().join("media/images").join(file)).unwrap();
     }
     app.send_auth(
         Method::DELETE,

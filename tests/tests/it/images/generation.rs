@@ -16,6 +16,7 @@ async fn b64_json_images_are_checked_stored_and_accounted(db: TestDb) {
     let key = api_key(&app, &access_token(&app, "ada@example.com").await).await;
     let mut body = ask("image", "b64_json");
     body["n"] = json!(2);
+    body["size"] = json!("512x512");
     body["user"] = json!("end-user-7");
     let reply = generate(&app, &key, &body).await;
     assert!(reply["created"].as_i64().unwrap() > 1_700_000_000);
@@ -34,6 +35,7 @@ async fn b64_json_images_are_checked_stored_and_accounted(db: TestDb) {
     }
     names.sort();
     assert_eq!(media_files(&db, "images"), names);
+    // Larger than the thumbnail square: each gets a JPEG thumbnail.
     assert_eq!(media_files(&db, "thumbs").len(), 2);
     let records = studio_tests::usage_records(&db).await;
     let record = records.iter().find(|r| r.kind == "image").unwrap();
@@ -212,6 +214,7 @@ async fn a_storage_failure_is_a_503_and_nothing_is_half_written(db: TestDb) {
     std::fs::write(media.join("thumbs"), b"a file where a folder should be").unwrap();
     let mut body = ask("image", "url");
     body["n"] = json!(2);
+    body["size"] = json!("512x512");
     let error = app
         .post_auth("/v1/images/generations", &token, &body)
         .await

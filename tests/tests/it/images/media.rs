@@ -70,15 +70,20 @@ async fn a_url_works_without_credentials_with_the_right_headers_range_and_etag(d
         (200, file.body.len())
     );
 
+    // A 256-pixel image is its own thumbnail; a larger one gets a JPEG that fits 256×256.
+    let mut large = ask("image", "url");
+    large["size"] = "512x512".into();
+    generate(&app, &token, &large).await;
     let gallery = app.get_auth("/api/images", &token).await.expect(200);
-    let thumb = app
-        .get(&path_of(
-            gallery["data"][0]["thumbnailUrl"].as_str().unwrap(),
-        ))
-        .await;
+    let thumbnail = |i: usize| path_of(gallery["data"][i]["thumbnailUrl"].as_str().unwrap());
+    let small = app.get(&thumbnail(1)).await;
+    assert_eq!(small.header("content-type"), Some("image/png"));
+    assert_eq!(small.body, file.body);
+    let thumb = app.get(&thumbnail(0)).await;
     assert_eq!(thumb.status, 200);
     assert_eq!(thumb.header("content-type"), Some("image/jpeg"));
     assert_eq!(&thumb.body[..2], b"\xff\xd8");
+    assert_eq!(studio_tests::images::media_files(&db, "thumbs").len(), 1);
 }
 
 #[db_test]
