@@ -36,7 +36,9 @@ pub fn build_app(
     app = state.register(app);
     // Last wrapped runs first: request id/logging sees everything, CORS answers preflights
     // before routing, and json_errors turns any framework error inside into JSON.
+    let media_path = routes::MediaUrls::new(&config.media.url, None).path();
     app.configure(routes::configure)
+        .configure(routes::media(&media_path))
         .default_service(web::to(not_found))
         .wrap(middleware::cors(&config.cors_allowed_origins))
         .wrap(from_fn(middleware::json_errors))

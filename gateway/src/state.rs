@@ -11,6 +11,10 @@ use studio_auth::{
 use studio_chat::{ChatProxy, ChatSettings, LimitPolicy};
 use studio_conversations::{ConversationService, ConversationSettings, Conversations};
 use studio_core::{Config, DbPool};
+use studio_images::{
+    ImageGenerator, ImageService, Images, LocalStorage, MediaStorage, S3Settings, S3Storage,
+    UrlSigner,
+};
 use studio_models::{Catalog, CatalogSource, Defaults, ModelCatalog};
 use studio_usage::{UsageService, UsageSummaries, UsageWriter, UsageWriterSettings};
 
@@ -28,6 +32,7 @@ pub struct AppState {
     pub conversations: Arc<dyn ConversationService>,
     /// The sweep for replies abandoned by dead instances, stopped on shutdown.
     sweeping: Arc<tokio::task::AbortHandle>,
+    pub images: Arc<Images>,
 }
 
 impl AppState {
@@ -116,6 +121,11 @@ impl AppState {
                 }
             }
         });
+        let images = Arc::new(Images::new(
+            pool.clone(),
+            media_storage(&config)?,
+            UrlSigner::new(config.secret_key.as_bytes(), config.media.url_ttl_secs),
+        ));
         let auth: Arc<dyn AuthService> = Arc::new(auth);
         let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
         let keys = Arc::new(KeysOfAccount(api_keys.clone()));
@@ -132,6 +142,7 @@ impl AppState {
             catalog,
             conversations,
             sweeping: Arc::new(sweeping.abort_handle()),
+            images,
         })
     }
 
@@ -150,7 +161,35 @@ impl AppState {
             .app_data(web::Data::from(self.conversations.clone()))
             .app_data(web::Data::new(self.usage_writer.clone()))
             .app_data(web::Data::from(self.limits.limits.clone()))
+            .app_data(web::Data::from(self.images.clone() as Arc<dyn ImageService>))
+            .app_data(web::Data::new(crate::routes::MediaUrls::new(
+                &self.config.media.url,
+                self.config.public_url.clone(),
+            )))
             .app_data(web::Data::new(self.chat_proxy()))
+            .app_data(web::Data::new(self.image_generator()))
+    }
+
+    /// The upstream client of one worker (`awc::Client` is not `Send`).
+    fn upstream_client() -> awc::Client {
+        let connector = awc::Connector::new()
+            .timeout(Duration::from_secs(10))
+            .limit(16_384)
+            .conn_keep_alive(Duration::from_secs(60));
+        awc::Client::builder()
+            .disable_redirects()
+            .disable_timeout()
+            .connector(connector)
+            .finish()
+    }
+
+    fn image_generator(&self) -> ImageGenerator {
+        ImageGenerator::new(
+            Self::upstream_client(),
+            self.catalog.clone(),
+            self.usage_writer.clone(),
+            self.images.clone(),
+        )
     }
 
     /// The chat proxy of one worker: `awc::Client` is not `Send`, so each worker has its own
@@ -186,4 +225,18 @@ impl AccountCredentials for KeysOfAccount {
     async fn revoke_all(&self, user_id: &str) -> Result<usize, String> {
         self.0.revoke_all(user_id).await.map_err(|e| e.to_string())
     }
+}
+
+/// S3 when a bucket is configured, otherwise files under `MEDIA_ROOT`.
+fn media_storage(config: &Config) -> anyhow::Result<Arc<dyn MediaStorage>> {
+    Ok(match &config.media.s3 {
+        Some(s3) => Arc::new(S3Storage::new(&S3Settings {
+            bucket: s3.bucket.clone(),
+            endpoint: s3.endpoint.clone(),
+            region: s3.region.clone(),
+            access_key_id: s3.access_key_id.clone(),
+            secret_access_key: s3.secret_access_key.clone(),
+        })?),
+        None => Arc::new(LocalStorage::new(config.media.root.clone())),
+    })
 }

@@ -5,6 +5,7 @@
 mod app;
 mod database;
 mod http;
+pub mod images;
 pub mod oidc;
 pub mod outage;
 pub mod redis;

@@ -74,7 +74,7 @@ pub fn catalog(up: &str, refused: &str) -> String {
          [[models]]\nid = \"retry-500\"\ntype = \"chat\"\n\
          [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat:fail=500\"\nweight = 100000\n\
          [[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-chat\"\nweight = 1\n\n\
-         [[models]]\nid = \"image\"\ntype = \"image\"\n[[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-image\"\n"
+         [[models]]\nid = \"image\"\ntype = \"image\"\nsizes = [\"256x256\"]\n[[models.upstreams]]\nbaseUrl = \"{up}\"\nmodel = \"dev-image\"\n"
     );
     text
 }
@@ -83,6 +83,15 @@ pub fn catalog(up: &str, refused: &str) -> String {
 pub async fn gateway_with_upstream(
     db: &TestDb,
     overrides: &[(&str, &str)],
+) -> (TestApp, DevServer) {
+    gateway_with_catalog(db, overrides, catalog).await
+}
+
+/// A dev inference server and a gateway whose catalog is `catalog(upstream, refused)`.
+pub async fn gateway_with_catalog(
+    db: &TestDb,
+    overrides: &[(&str, &str)],
+    catalog: fn(&str, &str) -> String,
 ) -> (TestApp, DevServer) {
     let upstream = studio_dev_inference::start(DevConfig {
         bind: "127.0.0.1:0".parse().unwrap(),

@@ -3,10 +3,12 @@
 Run by `cargo xtask sdk-check`, which starts the dev inference server and the gateway and
 passes STUDIO_URL. Exits non-zero (with the reason) on the first thing that does not work.
 """
+import base64
 import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import openai
@@ -79,7 +81,39 @@ def main():
         sys.exit("empty messages were accepted")
     except openai.BadRequestError:
         pass
-    print(f"openai {openai.__version__}: models, chat, streaming and errors work against Studio")
+    check_images(client)
+    print(f"openai {openai.__version__}: models, chat, streaming, images and errors work against Studio")
+
+
+def check_images(client):
+    inline = client.images.generate(
+        model="stable-diffusion-xl", prompt="a lighthouse", size="256x256", response_format="b64_json", n=2
+    )
+    assert len(inline.data) == 2, inline
+    for image in inline.data:
+        assert base64.b64decode(image.b64_json)[:8] == b"\x89PNG\r\n\x1a\n", image.revised_prompt
+    linked = client.images.generate(model="stable-diffusion-xl", prompt="a lighthouse", size="256x256")
+    url = linked.data[0].url
+    assert url and url.startswith(BASE + "/media/images/"), url
+    # The URL works without credentials, as in an <img> tag.
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.headers["content-type"] == "image/png", response.headers
+        assert response.read()[:8] == b"\x89PNG\r\n\x1a\n"
+    try:
+        urllib.request.urlopen(url.replace("signature=", "signature=x"), timeout=10)
+        sys.exit("a tampered image URL was served")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403, error.code
+    try:
+        client.images.generate(model="stable-diffusion-xl", prompt="p", size="3x3")
+        sys.exit("an invalid size was accepted")
+    except openai.BadRequestError as error:
+        assert error.param == "size", error.body
+    try:
+        client.images.generate(model="llama-3.1-8b-instruct", prompt="p")
+        sys.exit("a chat model generated images")
+    except openai.BadRequestError:
+        pass
 
 
 if __name__ == "__main__":

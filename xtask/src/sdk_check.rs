@@ -63,14 +63,33 @@ pub fn run_check() -> Result<()> {
             "INFERENCE_SERVICE_URL",
             format!("http://127.0.0.1:{inference_port}/v1"),
         )
+        .env("MEDIA_ROOT", data.join("media"))
         .env("STUDIO_LOG", "warn")
         .spawn()?;
+    let url = format!("http://127.0.0.1:{gateway_port}");
     let result = run(Command::new(&python)
         .arg(Path::new(&root).join("xtask/scripts/openai_sdk_check.py"))
-        .env("STUDIO_URL", format!("http://127.0.0.1:{gateway_port}")));
+        .env("STUDIO_URL", &url))
+    .and_then(|()| js_check(&root.join("target/sdk-node"), &root, &url));
     let _ = gateway.kill();
     let _ = inference.kill();
     let _ = gateway.wait();
     let _ = inference.wait();
     result
+}
+
+/// The official JS SDK (`openai` from npm, installed in `target/sdk-node`): image generation.
+fn js_check(prefix: &Path, root: &Path, url: &str) -> Result<()> {
+    let module = prefix.join("node_modules/openai");
+    if !module.exists() {
+        std::fs::create_dir_all(prefix)?;
+        run(Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(prefix)
+            .arg("openai@>=4.50"))?;
+    }
+    run(Command::new("node")
+        .arg(root.join("xtask/scripts/openai_sdk_check.cjs"))
+        .env("STUDIO_URL", url)
+        .env("OPENAI_MODULE", &module))
 }

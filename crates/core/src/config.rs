@@ -4,8 +4,10 @@
 //! fails with one readable line instead of misbehaving later.
 
 mod limits;
+mod media;
 mod parse;
 
+pub use media::{MediaConfig, S3Config};
 pub use parse::Vars;
 
 use std::{net::SocketAddr, path::PathBuf};
@@ -55,8 +57,7 @@ pub struct Config {
     pub frontend_url: String,
     pub inference_service_url: String,
     pub inference_service_api_key: Option<String>,
-    pub media_root: PathBuf,
-    pub media_url: String,
+    pub media: MediaConfig,
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub access_token_minutes: i64,
@@ -129,8 +130,7 @@ impl Config {
             frontend_url: vars.url("FRONTEND_URL", "http://localhost:5173"),
             inference_service_url: vars.url("INFERENCE_SERVICE_URL", "http://127.0.0.1:8001/v1"),
             inference_service_api_key: vars.optional("INFERENCE_SERVICE_API_KEY"),
-            media_root: PathBuf::from(vars.text("MEDIA_ROOT", "./media")),
-            media_url: vars.text("MEDIA_URL", "/media/"),
+            media: vars.media(),
             max_body_bytes: vars.parsed(
                 "STUDIO_MAX_BODY_BYTES",
                 "1048576",

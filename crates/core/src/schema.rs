@@ -187,3 +187,25 @@ diesel::table! {
 diesel::joinable!(chat_sessions -> users (user_id));
 diesel::joinable!(chat_messages -> chat_sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(chat_sessions, chat_messages, users);
+
+diesel::table! {
+    images (id) {
+        id -> Text,
+        user_id -> Text,
+        api_key_id -> Nullable<Text>,
+        model -> Text,
+        prompt -> Text,
+        revised_prompt -> Nullable<Text>,
+        size -> Text,
+        width -> Integer,
+        height -> Integer,
+        format -> Text,
+        bytes -> BigInt,
+        file_name -> Text,
+        thumbnail_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(images -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(images, users);

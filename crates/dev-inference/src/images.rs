@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::chat::{pause, unix_now};
 use crate::errors::ApiError;
-use crate::options::ModelOptions;
+use crate::image_faults::{corrupted, Corruption, ImageFaults};
 use crate::render::render_png;
 use crate::request::{read_body, V1Gate};
 use crate::stats::InFlight;
@@ -19,7 +19,7 @@ use crate::AppState;
 const DEFAULT_MODEL: &str = "dev-image";
 const MIN_SIDE: u32 = 64;
 const MAX_SIDE: u32 = 1024;
-const MAX_IMAGES: u64 = 4;
+const MAX_IMAGES: u64 = 10;
 
 pub(crate) async fn generations(
     _gate: V1Gate,
@@ -137,8 +137,9 @@ async fn generate(
             ))
         }
     };
-    let options =
-        ModelOptions::parse(model).map_err(|msg| ApiError::invalid_request(Some("model"), msg))?;
+    let faults =
+        ImageFaults::parse(model).map_err(|msg| ApiError::invalid_request(Some("model"), msg))?;
+    let options = &faults.common;
     pause(options.stall).await;
     if let Some(failure) = options.fail {
         state.stats.count_injected_failure();
@@ -154,6 +155,10 @@ async fn generate(
         height,
         as_url,
     } = params;
+    let as_url = as_url || faults.force_url;
+    if let Some(delay) = options.delay {
+        pause(Some(delay * n as u32)).await;
+    }
     let (prompt, pngs) = web::block(move || {
         let pngs: Result<Vec<_>, _> = (0..n)
             .map(|index| render_png(&prompt, index, width, height))
@@ -163,6 +168,13 @@ async fn generate(
     .await
     .map_err(|_| ApiError::internal("image rendering was interrupted"))?;
     let pngs = pngs.map_err(|err| ApiError::internal(format!("PNG encoding failed: {err}")))?;
+    let pngs: Vec<Vec<u8>> = match faults.corrupt {
+        Some(corruption) => pngs
+            .into_iter()
+            .map(|png| corrupted(png, corruption))
+            .collect(),
+        None => pngs,
+    };
 
     let origin = if as_url { Some(origin(req)) } else { None };
     let data = pngs
@@ -176,6 +188,11 @@ async fn generate(
                     revised_prompt: &prompt,
                 }
             }
+            None if faults.corrupt == Some(Corruption::Base64) => Image {
+                b64_json: Some("@@ not base64 @@".to_owned()),
+                url: None,
+                revised_prompt: &prompt,
+            },
             None => Image {
                 b64_json: Some(STANDARD.encode(&png)),
                 url: None,
@@ -232,7 +249,7 @@ mod tests {
             (json!({"n": 1}), "prompt"),
             (json!({"prompt": " "}), "prompt"),
             (json!({"prompt": "p", "n": 0}), "n"),
-            (json!({"prompt": "p", "n": 5}), "n"),
+            (json!({"prompt": "p", "n": 11}), "n"),
             (json!({"prompt": "p", "n": "2"}), "n"),
             (json!({"prompt": "p", "size": "63x64"}), "size"),
             (json!({"prompt": "p", "size": "1025x64"}), "size"),

@@ -9,12 +9,14 @@
 //! model name can ask for misbehaviour, so the gateway's error paths are testable:
 //! `name:key=value,…` after the last `:` of the model name, with the keys `tokens=N`,
 //! `ttft=MS`, `delay=MS`, `usage=false`, `fail=400|429|500|503`, `stall=MS`, `cut=N` and
-//! `malformed=N` (e.g. `dev-chat:tokens=50,delay=5,ttft=100`).
+//! `malformed=N` (e.g. `dev-chat:tokens=50,delay=5,ttft=100`). Image models also take
+//! `reply=url` and `corrupt=bytes|truncated|base64|bomb` (see `image_faults`).
 
 mod app;
 mod chat;
 mod config;
 mod errors;
+mod image_faults;
 mod image_store;
 mod images;
 mod options;

@@ -56,6 +56,35 @@ pub struct Model {
     pub upstreams: Vec<Upstream>,
 }
 
+/// An image size as OpenAI writes it: `1024x1024`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ImageSize {
+    /// Parses `WIDTHxHEIGHT` with both sides from 1 to 8192.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (width, height) = text.split_once('x')?;
+        let side = |s: &str| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=8192).contains(n) && !s.starts_with('0') && !s.starts_with('+'))
+        };
+        Some(Self {
+            width: side(width)?,
+            height: side(height)?,
+        })
+    }
+}
+
+impl std::fmt::Display for ImageSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{}", .problems.join("\n"))]
 pub struct CatalogError {
@@ -67,6 +96,10 @@ pub struct CatalogError {
 pub trait ModelCatalog: Send + Sync {
     fn models(&self) -> &[Arc<Model>];
     fn model(&self, id: &str) -> Option<Arc<Model>>;
+    /// The sizes an image model offers, the first being the default (empty for chat models).
+    // Kept beside `Model` rather than in it so that code building `Model` values by hand
+    // keeps compiling; the next change to `Model` should fold it in.
+    fn image_sizes(&self, id: &str) -> &[ImageSize];
 }
 
 /// The default upstream for models that name none, and where to find API keys.
@@ -79,6 +112,7 @@ pub struct Defaults<'a> {
 pub struct Catalog {
     models: Vec<Arc<Model>>,
     by_id: HashMap<String, Arc<Model>>,
+    sizes: HashMap<String, Vec<ImageSize>>,
 }
 
 /// Where the catalog came from, so start-up can say so.
@@ -137,8 +171,14 @@ impl Catalog {
                 e.to_string().trim().replace('\n', " ")
             )],
         })?;
-        let models = validate::models(source, file, created, defaults)?;
-        Ok(Self::from_models(models))
+        let (models, sizes) = validate::models(source, file, created, defaults)?;
+        Ok(Self::from_models(models).with_image_sizes(sizes))
+    }
+
+    /// Sets the sizes of image models (by id).
+    pub fn with_image_sizes(mut self, sizes: HashMap<String, Vec<ImageSize>>) -> Self {
+        self.sizes = sizes;
+        self
     }
 
     pub fn from_models(models: Vec<Model>) -> Self {
@@ -148,7 +188,11 @@ impl Catalog {
             .map(Arc::new)
             .collect();
         let by_id = models.iter().map(|m| (m.id.clone(), m.clone())).collect();
-        Self { models, by_id }
+        Self {
+            models,
+            by_id,
+            sizes: HashMap::new(),
+        }
     }
 }
 
@@ -159,6 +203,10 @@ impl ModelCatalog for Catalog {
 
     fn model(&self, id: &str) -> Option<Arc<Model>> {
         self.by_id.get(id).cloned()
+    }
+
+    fn image_sizes(&self, id: &str) -> &[ImageSize] {
+        self.sizes.get(id).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -29,6 +29,9 @@ pub(crate) struct ModelEntry {
     pub created: Option<i64>,
     #[serde(default)]
     pub upstreams: Vec<UpstreamEntry>,
+    /// Image models: the `WIDTHxHEIGHT` sizes offered, the first being the default.
+    #[serde(default)]
+    pub sizes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,6 @@ mod file;
 mod validate;
 
 pub use catalog::{
-    Catalog, CatalogError, CatalogSource, Defaults, Model, ModelCatalog, ModelKind, Pricing,
-    Upstream,
+    Catalog, CatalogError, CatalogSource, Defaults, ImageSize, Model, ModelCatalog, ModelKind,
+    Pricing, Upstream,
 };

@@ -6,6 +6,7 @@ use studio_api_keys::ApiKeyError;
 use studio_auth::{oauth::OAuthError, AuthError};
 use studio_chat::ChatError;
 use studio_conversations::ConversationError;
+use studio_images::ImageError;
 
 use super::{ApiError, OpenAiError};
 
@@ -134,6 +135,91 @@ impl From<ConversationError> for ApiError {
     }
 }
 
+impl From<ImageError> for OpenAiError {
+    fn from(error: ImageError) -> Self {
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+        let message = error.to_string();
+        match error {
+            ImageError::InvalidRequest { param, .. } => {
+                let error = OpenAiError::new(status, message);
+                match param {
+                    Some(param) => error.with_param(param),
+                    None => error,
+                }
+            }
+            ImageError::ModelNotFound(_) => OpenAiError::new(status, message)
+                .with_param("model")
+                .with_code("model_not_found"),
+            ImageError::Upstream {
+                status,
+                error,
+                retry_after,
+            } => upstream_error(
+                status,
+                error.message.unwrap_or(message),
+                error.kind,
+                error.param,
+                error.code,
+                retry_after,
+            ),
+            ImageError::BadGateway(_) => {
+                OpenAiError::new(status, message).with_code("upstream_unavailable")
+            }
+            ImageError::Timeout(_) => {
+                OpenAiError::new(status, message).with_code("upstream_timeout")
+            }
+            ImageError::Storage(cause) => {
+                tracing::error!(%cause, "image storage failed");
+                OpenAiError::new(status, message).with_code("storage_unavailable")
+            }
+            ImageError::Database(cause) => {
+                tracing::error!(%cause, "image database failed");
+                OpenAiError::new(status, "image storage is unavailable; try again later")
+                    .with_code("storage_unavailable")
+            }
+            ImageError::NotFound | ImageError::Forbidden => OpenAiError::new(status, message),
+        }
+    }
+}
+
+/// The gallery and media files speak the `/api` error body.
+impl From<ImageError> for ApiError {
+    fn from(error: ImageError) -> Self {
+        let message = error.to_string();
+        match error {
+            ImageError::InvalidRequest { param, .. } => match param {
+                Some(param) => ApiError::invalid_field(&param, message),
+                None => ApiError::bad_request("validation_error", message),
+            },
+            ImageError::NotFound | ImageError::ModelNotFound(_) => ApiError::not_found(message),
+            ImageError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message)
+            }
+            ImageError::Storage(cause) => {
+                tracing::error!(%cause, "image storage failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    message,
+                )
+            }
+            ImageError::Database(cause) => {
+                tracing::error!(%cause, "image database failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "image storage is unavailable; try again later",
+                )
+            }
+            other => {
+                let status =
+                    StatusCode::from_u16(other.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+                ApiError::new(status, super::generic_code(status), message)
+            }
+        }
+    }
+}
+
 impl From<OAuthError> for ApiError {
     fn from(error: OAuthError) -> Self {
         let message = error.to_string();
@@ -154,6 +240,34 @@ impl From<OAuthError> for ApiError {
             OAuthError::Database(_) | OAuthError::Internal(_) => internal(&error),
             other => ApiError::bad_request(other.code(), message),
         }
+    }
+}
+
+/// An upstream's own 4xx error, passed on with its status, type, param and code.
+fn upstream_error(
+    status: u16,
+    message: String,
+    kind: Option<String>,
+    param: Option<String>,
+    code: Option<serde_json::Value>,
+    retry_after: Option<String>,
+) -> OpenAiError {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut mapped = OpenAiError::new(status, message);
+    if let Some(kind) = kind {
+        mapped = mapped.with_type(kind);
+    }
+    if let Some(param) = param {
+        mapped = mapped.with_param(param);
+    }
+    match code {
+        Some(serde_json::Value::String(code)) => mapped = mapped.with_code(code),
+        Some(serde_json::Value::Number(code)) => mapped = mapped.with_code(code.to_string()),
+        _ => {}
+    }
+    match retry_after {
+        Some(value) => mapped.with_retry_after(value),
+        None => mapped,
     }
 }
 

@@ -12,7 +12,7 @@ pub mod rate_headers;
 
 pub use api::ApiError;
 pub use domain::internal;
-pub use openai::OpenAiError;
+pub use openai::{not_json, OpenAiError};
 pub use payload::{json_config, path_config, query_config};
 
 use actix_web::{http::StatusCode, HttpResponse};

@@ -117,3 +117,22 @@ impl ResponseError for OpenAiError {
         self.to_response()
     }
 }
+
+/// `/v1` bodies are read as bytes (passed through or parsed by the domain), so the content
+/// type is checked by hand: a missing one is tolerated, a different one (curl's default form
+/// encoding) is not.
+/// Returns the 415 to answer, if any.
+pub fn not_json(req: &actix_web::HttpRequest) -> Option<OpenAiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    content_type
+        .is_some_and(|ct| !ct.starts_with("application/json"))
+        .then(|| {
+            OpenAiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json",
+            )
+        })
+}

@@ -6,11 +6,15 @@ mod chat;
 mod chat_sessions;
 mod email;
 mod health;
+mod images;
+mod media;
 mod models;
 mod oauth;
 mod usage;
 
 use actix_web::web;
+
+pub use media::MediaUrls;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
@@ -22,5 +26,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(models::configure)
         .configure(chat::configure)
         .configure(chat_sessions::configure)
+        .configure(images::configure)
         .configure(usage::configure);
+}
+
+/// The signed media files, served under `MEDIA_URL`'s path.
+pub fn media(path: &str) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    media::configure(path)
 }

@@ -55,6 +55,9 @@ struct ApiModel<'a> {
     max_output_tokens: u32,
     capabilities: &'a [String],
     pricing: Option<Pricing>,
+    /// Image models: the sizes offered, the first being the default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sizes: Vec<String>,
 }
 
 async fn list_openai(catalog: Catalog, _caller: ApiCaller) -> HttpResponse {
@@ -98,6 +101,11 @@ async fn list_api(catalog: Catalog, _user: AuthUser) -> HttpResponse {
             max_output_tokens: m.max_output_tokens,
             capabilities: &m.capabilities,
             pricing: m.pricing,
+            sizes: catalog
+                .image_sizes(&m.id)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         })
         .collect();
     HttpResponse::Ok().json(models)

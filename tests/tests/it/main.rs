@@ -16,6 +16,7 @@ mod chat_usage;
 mod email;
 mod flood;
 mod foundation;
+mod images;
 mod janitor;
 mod limits;
 mod migrations;

@@ -53,11 +53,14 @@ async fn api_models_is_camel_case_for_the_frontend(db: TestDb) {
         .unwrap()
         .contains(&"tools".into()));
     assert!(llama["pricing"]["inputPerMillion"].is_f64());
-    assert!(models
+    let image = models
         .as_array()
         .unwrap()
         .iter()
-        .any(|m| m["type"] == "image"));
+        .find(|m| m["type"] == "image")
+        .unwrap();
+    assert_eq!(image["sizes"][0], "1024x1024");
+    assert!(llama.get("sizes").is_none());
     app.get("/api/models")
         .await
         .expect_api_error(401, "missing_token");

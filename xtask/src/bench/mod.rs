@@ -32,8 +32,8 @@ pub const USAGE: &str = "usage: cargo xtask bench [options]
   --reps N              repetitions of every run; the table shows medians (default 3)
   --quick               3-second runs and 3-second slow streams instead of 10 s
   --gateway-workers N   STUDIO_WORKERS for the gateway (default 2, one per core here)
-  --only A,B            run only these scenarios (chat, chat_c1, stream, slow_streams, models_key,
-                        models_jwt, healthz)
+  --only A,B            run only these scenarios (chat, chat_c1, stream, images, images_c1, slow_streams,
+                        models_key, models_jwt, healthz)
   --quiet-wait SECS     before each run, wait up to this long for other processes to leave the
                         cores idle (default 120; 0: do not wait)
   --no-build            use the release binaries already built";

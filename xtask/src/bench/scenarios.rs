@@ -85,6 +85,21 @@ fn body(dir: &Path, name: &str, model: &str, stream: bool) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// One 256×256 image as base64 (the same work both ways; Studio also decodes, re-encodes,
+/// thumbnails and stores it). The prompt never changes, so after the first request the file
+/// exists already and Studio skips writing it (content-addressed): the disk is not measured.
+fn image_body(dir: &Path, name: &str, model: &str) -> Result<PathBuf> {
+    let body = json!({
+        "model": model,
+        "prompt": "A lighthouse on a cliff at dusk",
+        "size": "256x256",
+        "response_format": "b64_json",
+    });
+    let path = dir.join(format!("body-{name}.json"));
+    std::fs::write(&path, body.to_string())?;
+    Ok(path)
+}
+
 pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
     const COMPLETIONS: &str = "/v1/chat/completions";
     let chat = |body: &Path, auth, concurrency| Load {
@@ -106,6 +121,15 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
     let direct_stream = body(dir, "direct-stream", FAST_UPSTREAM_MODEL, true)?;
     let studio_stream = body(dir, "studio-stream", "bench-chat", true)?;
     let studio_slow = body(dir, "studio-slow", "bench-slow", true)?;
+    let image = |body: &Path, auth, concurrency| Load {
+        path: "/v1/images/generations",
+        auth,
+        body: Some(body.to_path_buf()),
+        concurrency,
+        requests: None,
+    };
+    let direct_image = image_body(dir, "direct-image", "dev-image")?;
+    let studio_image = image_body(dir, "studio-image", "bench-image")?;
     Ok(vec![
         Scenario {
             key: "chat",
@@ -124,6 +148,18 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
             title: "stream 50 c=32",
             direct: Some(chat(&direct_stream, Auth::None, 32)),
             studio: chat(&studio_stream, Auth::ApiKey, 32),
+        },
+        Scenario {
+            key: "images",
+            title: "images 256 c=8",
+            direct: Some(image(&direct_image, Auth::None, 8)),
+            studio: image(&studio_image, Auth::ApiKey, 8),
+        },
+        Scenario {
+            key: "images_c1",
+            title: "images 256 c=1",
+            direct: Some(image(&direct_image, Auth::None, 1)),
+            studio: image(&studio_image, Auth::ApiKey, 1),
         },
         Scenario {
             key: "slow_streams",

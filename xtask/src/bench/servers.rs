@@ -114,6 +114,7 @@ impl GatewaySetup {
                 format!("http://{}/v1", self.inference),
             )
             .env("STUDIO_MODELS_FILE", self.dir.join("models.toml"))
+            .env("MEDIA_ROOT", self.dir.join("media"))
             .env("STUDIO_LOG", "warn")
             .env("STUDIO_AUTH_RATE_LIMIT", "100000")
             .env("STUDIO_WORKERS", self.workers.to_string())
@@ -148,7 +149,8 @@ pub fn start_inference(bin: &Path, dir: &Path) -> Result<Server> {
     Ok(server)
 }
 
-/// The catalog the bench gateway serves: fast and slow 50-token streams from the dev server.
+/// The catalog the bench gateway serves: fast and slow 50-token streams and 256×256 images
+/// from the dev server.
 pub fn write_catalog(dir: &Path, inference: SocketAddr, slow_delay_ms: u64) -> Result<()> {
     let model = |id: &str, upstream: &str| {
         format!(
@@ -158,7 +160,10 @@ pub fn write_catalog(dir: &Path, inference: SocketAddr, slow_delay_ms: u64) -> R
         )
     };
     let catalog = format!(
-        "# Written by cargo xtask bench.\n\n{}{}",
+        "# Written by cargo xtask bench.\n\n{}{}\
+         [[models]]\nid = \"bench-image\"\ntype = \"image\"\nsizes = [\"256x256\"]\n\
+         [[models.upstreams]]\nbaseUrl = \"http://{inference}/v1\"\nmodel = \"dev-image\"\n\
+         timeoutSecs = 60\n",
         model("bench-chat", super::scenarios::FAST_UPSTREAM_MODEL),
         model(
             "bench-slow",

@@ -134,6 +134,24 @@ impl<'a> Sheet<'a> {
     }
 
     /// Studio's median minus direct's.
+    /// Latency p50 and p99 both ways, then what Studio adds to each (with their targets).
+    pub(super) fn latencies(&mut self, added_p50: Option<Target>, added_p99: Option<Target>) {
+        self.both(
+            "latency p50 ms",
+            Unit::Ms,
+            Read::At("/latency_ms/p50"),
+            None,
+        );
+        self.both(
+            "latency p99 ms",
+            Unit::Ms,
+            Read::At("/latency_ms/p99"),
+            None,
+        );
+        self.added("added latency p50 ms", "/latency_ms/p50", added_p50);
+        self.added("added latency p99 ms", "/latency_ms/p99", added_p99);
+    }
+
     pub(super) fn added(
         &mut self,
         metric: &'static str,

@@ -20,20 +20,7 @@ pub fn rows(results: &Results) -> Vec<Row> {
             Read::At("/rps"),
             when_loaded(share),
         );
-        s.both(
-            "latency p50 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p50"),
-            None,
-        );
-        s.both(
-            "latency p99 ms",
-            Unit::Ms,
-            Read::At("/latency_ms/p99"),
-            None,
-        );
-        s.added("added latency p50 ms", "/latency_ms/p50", at_most(0.5));
-        s.added("added latency p99 ms", "/latency_ms/p99", at_most(2.0));
+        s.latencies(at_most(0.5), at_most(2.0));
         s.studio(
             "gateway CPU s/1k req",
             Unit::Seconds,
@@ -85,6 +72,26 @@ pub fn rows(results: &Results) -> Vec<Row> {
     s.studio("gateway peak MiB", Unit::MiB, PEAK, at_most(64.0));
     s.both("other processes, cores", Unit::Cores, BACKGROUND, None);
     s.both("errors (all reps)", Unit::Count, ERRORS, at_most(0.0));
+
+    // Per image, CPU in s per 1,000 is ms per image. At c=1 the added latency is unloaded.
+    for (key, title) in [
+        ("images", "images 256 c=8"),
+        ("images_c1", "images 256 c=1"),
+    ] {
+        let mut s = Sheet::new(results, &mut rows, key, title);
+        s.both("throughput images/s", Unit::Rate, Read::At("/rps"), None);
+        s.latencies(None, None);
+        s.studio(
+            "gateway CPU s/1k images",
+            Unit::Seconds,
+            Read::At(GATEWAY_CPU),
+            None,
+        );
+        s.upstream_cpu("upstream CPU s/1k images");
+        s.studio("gateway peak MiB", Unit::MiB, PEAK, None);
+        s.both("other processes, cores", Unit::Cores, BACKGROUND, None);
+        s.both("errors (all reps)", Unit::Count, ERRORS, at_most(0.0));
+    }
 
     let mut s = Sheet::new(results, &mut rows, "slow_streams", "slow streams");
     s.studio("streams completed", Unit::Count, Read::At("/ok"), None);

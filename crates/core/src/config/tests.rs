@@ -93,3 +93,40 @@ fn database_url_scheme_picks_the_backend() {
     );
     assert!(config_from(&[("DATABASE_URL", "sqlite://:memory:")]).is_err());
 }
+
+#[test]
+fn media_defaults_to_local_files_and_s3_needs_a_bucket() {
+    let config = config_from(&[]).unwrap();
+    assert_eq!(config.media.root, PathBuf::from("./media"));
+    assert_eq!(config.media.url, "/media/");
+    assert_eq!(config.media.url_ttl_secs, 3600);
+    assert!(config.media.s3.is_none());
+    let config = config_from(&[
+        ("MEDIA_URL", "https://studio.example.com/files"),
+        ("STUDIO_S3_BUCKET", "images"),
+        ("STUDIO_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+        ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+    ])
+    .unwrap();
+    assert_eq!(config.media.url, "https://studio.example.com/files/");
+    let s3 = config.media.s3.unwrap();
+    assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(s3.region, "us-east-1");
+    assert!(!format!("{s3:?}").contains("very-secret"));
+    let errors = config_from(&[
+        ("MEDIA_URL", "/media/../etc"),
+        ("STUDIO_MEDIA_URL_TTL_SECS", "0"),
+        ("STUDIO_S3_BUCKET", "images"),
+        ("STUDIO_S3_ENDPOINT", "ftp://x"),
+    ])
+    .unwrap_err();
+    let vars: Vec<_> = errors.iter().map(|e| e.var).collect();
+    assert_eq!(
+        vars,
+        vec![
+            "MEDIA_URL",
+            "STUDIO_MEDIA_URL_TTL_SECS",
+            "STUDIO_S3_ENDPOINT"
+        ]
+    );
+}

@@ -89,7 +89,7 @@ async fn bad_image_requests_name_the_param() {
     for (body, param) in [
         (json!({"size": "64x64"}), "prompt"),
         (json!({"prompt": "p", "size": "2048x64"}), "size"),
-        (json!({"prompt": "p", "n": 5}), "n"),
+        (json!({"prompt": "p", "n": 11}), "n"),
         (
             json!({"prompt": "p", "response_format": "webp"}),
             "response_format",
@@ -113,4 +113,58 @@ async fn model_failures_apply_to_images() {
     .await;
     assert_eq!(reply.status, 503);
     assert_eq!(reply.json()["error"]["type"], "server_error");
+}
+
+#[actix_web::test]
+async fn image_fault_modes_answer_a_url_or_something_broken() {
+    let server = server().await;
+    let ask = |model: &str| json!({"prompt": "p", "size": "64x64", "model": model, "response_format": "b64_json"});
+    let url = post(&server, "/images/generations", &ask("dev-image:reply=url"))
+        .await
+        .json();
+    assert!(url["data"][0].get("b64_json").is_none());
+    assert!(url["data"][0]["url"].as_str().unwrap().ends_with(".png"));
+    let b64 = |body: serde_json::Value| body["data"][0]["b64_json"].as_str().unwrap().to_owned();
+    let garbage = STANDARD
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=bytes"),
+        )
+        .await
+        .json()))
+        .unwrap();
+    assert!(!garbage.starts_with(b"\x89PNG"));
+    let truncated = STANDARD
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=truncated"),
+        )
+        .await
+        .json()))
+        .unwrap();
+    assert!(truncated.starts_with(b"\x89PNG") && !truncated.ends_with(b"IEND\xaeB`\x82"));
+    let bomb = STANDARD
+        .decode(b64(post(
+            &server,
+            "/images/generations",
+            &ask("dev-image:corrupt=bomb"),
+        )
+        .await
+        .json()))
+        .unwrap();
+    assert_eq!(png_size(&bomb), (100_000, 100_000));
+    let not_base64 = b64(post(
+        &server,
+        "/images/generations",
+        &ask("dev-image:corrupt=base64"),
+    )
+    .await
+    .json());
+    assert!(STANDARD.decode(not_base64).is_err());
+    let started = std::time::Instant::now();
+    let delayed = post(&server, "/images/generations", &ask("dev-image:delay=150")).await;
+    assert_eq!(delayed.status, 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
 }

@@ -1,6 +1,6 @@
 //! Turning the file into models, collecting one line per problem (file, model, field).
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use crate::{
     catalog::{
@@ -8,17 +8,21 @@ use crate::{
         DEFAULT_TIMEOUT,
     },
     file::{CatalogFile, ModelEntry, UpstreamEntry},
-    CatalogError, Model, ModelKind, Pricing, Upstream,
+    CatalogError, ImageSize, Model, ModelKind, Pricing, Upstream,
 };
+
+/// The sizes of each image model, by id.
+pub(crate) type ImageSizes = HashMap<String, Vec<ImageSize>>;
 
 pub(crate) fn models(
     source: &str,
     file: CatalogFile,
     created: i64,
     defaults: &Defaults<'_>,
-) -> Result<Vec<Model>, CatalogError> {
+) -> Result<(Vec<Model>, ImageSizes), CatalogError> {
     let mut problems = Vec::new();
     let mut models: Vec<Model> = Vec::new();
+    let mut all_sizes = HashMap::new();
     for entry in file.models {
         let mut fail = |field: &str, problem: String| {
             problems.push(format!(
@@ -49,13 +53,51 @@ pub(crate) fn models(
                 fail("pricing", "prices must not be negative".into());
             }
         }
+        let sizes = sizes(&entry, kind, &mut fail);
+        if !sizes.is_empty() {
+            all_sizes.insert(entry.id.clone(), sizes);
+        }
         models.push(model(entry, kind, created, upstreams));
     }
     if problems.is_empty() {
-        Ok(models)
+        Ok((models, all_sizes))
     } else {
         Err(CatalogError { problems })
     }
+}
+
+/// Image models must list their sizes; chat models must not.
+fn sizes(
+    entry: &ModelEntry,
+    kind: ModelKind,
+    fail: &mut impl FnMut(&str, String),
+) -> Vec<ImageSize> {
+    if kind == ModelKind::Chat {
+        if !entry.sizes.is_empty() {
+            fail("sizes", "only image models have sizes".into());
+        }
+        return Vec::new();
+    }
+    if entry.sizes.is_empty() {
+        fail(
+            "sizes",
+            "an image model must list its sizes, e.g. [\"1024x1024\"]".into(),
+        );
+    }
+    let mut sizes: Vec<ImageSize> = Vec::new();
+    for (i, text) in entry.sizes.iter().enumerate() {
+        match ImageSize::parse(text) {
+            Some(size) if sizes.contains(&size) => {
+                fail(&format!("sizes[{i}]"), "duplicate size".into())
+            }
+            Some(size) => sizes.push(size),
+            None => fail(
+                &format!("sizes[{i}]"),
+                format!("{text:?} is not WIDTHxHEIGHT with sides from 1 to 8192"),
+            ),
+        }
+    }
+    sizes
 }
 
 fn model(entry: ModelEntry, kind: ModelKind, created: i64, upstreams: Vec<Upstream>) -> Model {

@@ -132,3 +132,58 @@ fn the_shipped_catalog_is_valid() {
     );
     assert!(catalog.models().iter().any(|m| m.kind == ModelKind::Image));
 }
+
+#[test]
+fn image_models_list_their_sizes_and_chat_models_have_none() {
+    let catalog = parse(
+        r#"
+        [[models]]
+        id = "pictures"
+        type = "image"
+        sizes = ["512x512", "1024x768"]
+
+        [[models]]
+        id = "words"
+        type = "chat"
+        "#,
+    )
+    .unwrap();
+    let sizes: Vec<String> = catalog
+        .image_sizes("pictures")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(sizes, vec!["512x512", "1024x768"]);
+    assert!(catalog.image_sizes("words").is_empty());
+    assert!(catalog.image_sizes("missing").is_empty());
+
+    let problems = parse(
+        r#"
+        [[models]]
+        id = "nosizes"
+        type = "image"
+
+        [[models]]
+        id = "bad"
+        type = "image"
+        sizes = ["1024", "0x5", "9000x10", "64x64", "64x64"]
+
+        [[models]]
+        id = "chatty"
+        type = "chat"
+        sizes = ["64x64"]
+        "#,
+    )
+    .err()
+    .unwrap()
+    .problems;
+    let fields: Vec<&str> = problems
+        .iter()
+        .map(|p| p.split(": ").nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["sizes", "sizes[0]", "sizes[1]", "sizes[2]", "sizes[4]", "sizes"],
+        "{problems:?}"
+    );
+}
