@@ -12,6 +12,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_verified -> Bool,
+        role -> Text,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -137,3 +139,18 @@ diesel::table! {
 diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(oauth_codes -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(user_identities, oauth_codes, users);
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        action -> Text,
+        outcome -> Text,
+        actor_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}

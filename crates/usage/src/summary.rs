@@ -26,6 +26,15 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
+    pub(crate) fn merge(&mut self, other: &UsageTotals) {
+        self.requests += other.requests;
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.total_tokens += other.total_tokens;
+        self.cancelled_requests += other.cancelled_requests;
+        self.estimated_tokens += other.estimated_tokens;
+    }
+
     fn add(&mut self, group: &UsageGroup) {
         self.requests += group.requests;
         self.prompt_tokens += group.prompt_tokens;

@@ -84,6 +84,8 @@ impl Linker<'_> {
                     created_at,
                     updated_at: created_at,
                     email_verified: identity.email_verified,
+                    role: crate::Role::User.as_str().to_owned(),
+                    disabled_at: None,
                 };
                 self.users.insert_user(&user).await?;
                 user.id

@@ -2,9 +2,11 @@
 
 mod accounts;
 mod email_tokens;
+mod operators;
 mod sessions;
 
 pub use email_tokens::{EmailTokenRow, Purpose};
+pub use operators::UserFilter;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,6 +29,9 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub email_verified: bool,
+    /// `user` or `admin` (see `Role`).
+    pub role: String,
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -38,6 +43,8 @@ impl From<UserRow> for User {
             last_name: row.last_name,
             avatar_url: row.avatar_url,
             email_verified: row.email_verified,
+            role: row.role,
+            disabled_at: row.disabled_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
