@@ -3,10 +3,11 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
-use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
+use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys, KeyAdmin};
+use studio_audit::AuditLog;
 use studio_auth::{
     oauth::{AccountCredentials, OAuth, OAuthProviderConfig, OAuthService},
-    Auth, AuthService, AuthSettings, MailSettings,
+    Auth, AuthService, AuthSettings, MailSettings, UserAdmin,
 };
 use studio_chat::{ChatProxy, ChatSettings};
 use studio_core::{Config, DbPool};
@@ -23,6 +24,9 @@ pub struct AppState {
     pub catalog: Arc<dyn ModelCatalog>,
     pub usage_writer: UsageWriter,
     pub usage: Arc<dyn UsageService>,
+    pub user_admin: Arc<dyn UserAdmin>,
+    pub key_admin: Arc<dyn KeyAdmin>,
+    pub audit: AuditLog,
 }
 
 impl AppState {
@@ -40,6 +44,8 @@ impl AppState {
                 attempts_per_minute: config.auth_rate_limit_per_minute,
                 refresh_grace: Duration::from_secs(config.refresh_grace_secs),
                 janitor_interval: Duration::from_secs(config.janitor_interval_secs),
+                admin_emails: config.admin_emails.clone(),
+                audit_retention_days: i64::from(config.audit_retention_days),
                 mail: MailSettings {
                     smtp_url: config.email_smtp_url.clone(),
                     from: config.email_from.clone(),
@@ -85,14 +91,21 @@ impl AppState {
                 dead_letter_path: config.usage_dead_letter.clone(),
             },
         );
-        let auth: Arc<dyn AuthService> = Arc::new(auth);
-        let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
+        let auth = Arc::new(auth);
+        let user_admin: Arc<dyn UserAdmin> = auth.clone();
+        let auth: Arc<dyn AuthService> = auth;
+        let api_keys = Arc::new(api_keys);
+        let key_admin: Arc<dyn KeyAdmin> = api_keys.clone();
+        let api_keys: Arc<dyn ApiKeyService> = api_keys;
         let keys = Arc::new(KeysOfAccount(api_keys.clone()));
         let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone(), keys);
         Ok(Self {
             oauth: Arc::new(oauth),
             usage: Arc::new(UsageSummaries::new(pool.clone())),
             usage_writer,
+            user_admin,
+            key_admin,
+            audit: AuditLog::start(pool.clone()),
             config: Arc::new(config),
             pool,
             auth,
@@ -114,6 +127,9 @@ impl AppState {
             .app_data(web::Data::from(self.catalog.clone()))
             .app_data(web::Data::from(self.usage.clone()))
             .app_data(web::Data::new(self.usage_writer.clone()))
+            .app_data(web::Data::from(self.user_admin.clone()))
+            .app_data(web::Data::from(self.key_admin.clone()))
+            .app_data(web::Data::new(self.audit.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
     }
 
@@ -133,6 +149,7 @@ impl AppState {
     pub async fn shutdown(&self) {
         self.api_keys.flush().await;
         self.usage_writer.close().await;
+        self.audit.close().await;
     }
 }
 

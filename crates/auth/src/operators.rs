@@ -22,6 +22,8 @@ fn generate_password() -> String {
 #[async_trait]
 pub trait UserAdmin: Send + Sync {
     async fn users(&self, filter: UserFilter, page: PageRequest) -> Result<Page<User>, AuthError>;
+    /// Any account by id (`NotFound` if there is none).
+    async fn user(&self, id: &str) -> Result<User, AuthError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, AuthError>;
     /// The account's live sign-in sessions (none is "current" here).
     async fn user_sessions(&self, id: &str) -> Result<Vec<SessionInfo>, AuthError>;
@@ -62,6 +64,10 @@ impl UserAdmin for Auth {
     async fn users(&self, filter: UserFilter, page: PageRequest) -> Result<Page<User>, AuthError> {
         let rows = self.store.users_page(&filter, &page).await?;
         Ok(Page::from_rows(rows, &page, |row| row.id.clone()).map(User::from))
+    }
+
+    async fn user(&self, id: &str) -> Result<User, AuthError> {
+        Ok(self.target(id).await?.into())
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, AuthError> {

@@ -55,7 +55,8 @@ pub trait AuthService: Send + Sync {
     async fn resend_verification(&self, caller: &AccessClaims) -> Result<(), AuthError>;
     /// Mails a reset link if the address has an account; answers the same either way.
     fn forgot_password(&self, email: &str, client: &ClientInfo) -> Result<(), AuthError>;
-    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError>;
+    /// Returns the account whose password was reset.
+    async fn reset_password(&self, token: &str, password: String) -> Result<String, AuthError>;
     /// A verified provider identity proved the address of an unverified account: its password
     /// is removed and every session ends (the caller revokes what else the account holds).
     async fn hand_over(&self, user_id: &str) -> Result<(), AuthError>;
@@ -172,7 +173,7 @@ impl AuthService for Auth {
         self.forgot(email, client)
     }
 
-    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError> {
+    async fn reset_password(&self, token: &str, password: String) -> Result<String, AuthError> {
         self.reset(token, password).await
     }
 

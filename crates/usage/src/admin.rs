@@ -46,7 +46,7 @@ pub struct AdminUsageReport {
 #[derive(Debug, Clone, QueryableByName)]
 struct Group {
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    key: Option<String>,
+    grp: Option<String>,
     #[diesel(sql_type = BigInt)]
     requests: i64,
     #[diesel(sql_type = BigInt)]
@@ -74,7 +74,7 @@ impl Group {
     }
 }
 
-/// One grouped sum over the range; `key` is a fixed SQL expression per backend, never input.
+/// One grouped sum over the range; the key is a fixed SQL expression per backend, never input.
 async fn grouped(
     pool: &DbPool,
     sqlite_key: &str,
@@ -91,9 +91,9 @@ async fn grouped(
         CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
             AS estimated_tokens \
         FROM usage_records WHERE created_at >= $1 AND created_at < $2 \
-        GROUP BY key ORDER BY total_tokens DESC, key LIMIT $3";
-    let sqlite = format!("SELECT {sqlite_key} AS key, {SUMS}").replace('$', "?");
-    let postgres = format!("SELECT {postgres_key} AS key, {SUMS}");
+        GROUP BY grp ORDER BY total_tokens DESC, grp LIMIT $3";
+    let sqlite = format!("SELECT {sqlite_key} AS grp, {SUMS}").replace('$', "?");
+    let postgres = format!("SELECT {postgres_key} AS grp, {SUMS}");
     let (from, to) = (query.from, query.to);
     db_run!(
         pool,
@@ -117,7 +117,7 @@ fn shares(groups: Vec<Group>) -> Vec<Share> {
         .into_iter()
         .map(|g| Share {
             totals: g.totals(),
-            id: g.key,
+            id: g.grp,
         })
         .collect()
 }
@@ -142,7 +142,7 @@ pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsage
     let mut totals = UsageTotals::default();
     let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
     for group in &buckets {
-        let index: i64 = group.key.as_deref().and_then(|k| k.parse().ok()).unwrap_or(0);
+        let index: i64 = group.grp.as_deref().and_then(|k| k.parse().ok()).unwrap_or(0);
         let start = DateTime::from_timestamp(index * bucket, 0)
             .unwrap_or_default()
             .naive_utc();

@@ -28,6 +28,15 @@ impl From<AuthError> for ApiError {
                 ApiError::unauthorized("invalid_refresh_token", error.to_string())
             }
             AuthError::NotFound => ApiError::not_found("not found"),
+            AuthError::AccountDisabled => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", error.to_string())
+            }
+            AuthError::LastAdmin => {
+                ApiError::new(StatusCode::CONFLICT, "last_admin", error.to_string())
+            }
+            AuthError::Forbidden(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
+            }
             AuthError::AlreadyVerified => {
                 ApiError::new(StatusCode::CONFLICT, "already_verified", error.to_string())
             }

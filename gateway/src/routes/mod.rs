@@ -1,5 +1,6 @@
 //! HTTP routes: thin handlers that call domain services and map their errors.
 
+pub(crate) mod admin;
 mod api_keys;
 mod auth;
 mod chat;
@@ -20,5 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(api_keys::configure)
         .configure(models::configure)
         .configure(chat::configure)
-        .configure(usage::configure);
+        .configure(usage::configure)
+        .configure(admin::configure);
 }
