@@ -35,37 +35,12 @@ impl AppState {
         oauth_providers: Vec<OAuthProviderConfig>,
         pool: DbPool,
     ) -> anyhow::Result<Self> {
-        let auth = Auth::new(
-            pool.clone(),
-            AuthSettings {
-                jwt_secret: config.jwt_secret.clone(),
-                access_token_minutes: config.access_token_minutes,
-                refresh_token_minutes: config.refresh_token_minutes,
-                attempts_per_minute: config.auth_rate_limit_per_minute,
-                refresh_grace: Duration::from_secs(config.refresh_grace_secs),
-                janitor_interval: Duration::from_secs(config.janitor_interval_secs),
-                admin_emails: config.admin_emails.clone(),
-                audit_retention_days: i64::from(config.audit_retention_days),
-                mail: MailSettings {
-                    smtp_url: config.email_smtp_url.clone(),
-                    from: config.email_from.clone(),
-                    frontend_url: config.frontend_url.clone(),
-                    log_links: !config.is_production(),
-                },
-            },
-        )
+        let auth = Auth::new(pool.clone(), auth_settings(&config))
         .await?;
         if config.email_smtp_url.is_none() {
             tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
         }
-        let api_keys = ApiKeys::new(
-            pool.clone(),
-            ApiKeySettings {
-                secret: config.secret_key.clone(),
-                max_active_per_user: config.max_api_keys_per_user,
-                last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
-            },
-        );
+        let api_keys = ApiKeys::new(pool.clone(), api_key_settings(&config));
         let (catalog, source) = Catalog::load_configured(
             config.models_file.as_deref(),
             &Defaults {
@@ -150,6 +125,34 @@ impl AppState {
         self.api_keys.flush().await;
         self.usage_writer.close().await;
         self.audit.close().await;
+    }
+}
+
+/// The accounts service's settings (shared with `studio-gateway admin`).
+pub fn auth_settings(config: &Config) -> AuthSettings {
+    AuthSettings {
+        jwt_secret: config.jwt_secret.clone(),
+        access_token_minutes: config.access_token_minutes,
+        refresh_token_minutes: config.refresh_token_minutes,
+        attempts_per_minute: config.auth_rate_limit_per_minute,
+        refresh_grace: Duration::from_secs(config.refresh_grace_secs),
+        janitor_interval: Duration::from_secs(config.janitor_interval_secs),
+        admin_emails: config.admin_emails.clone(),
+        audit_retention_days: i64::from(config.audit_retention_days),
+        mail: MailSettings {
+            smtp_url: config.email_smtp_url.clone(),
+            from: config.email_from.clone(),
+            frontend_url: config.frontend_url.clone(),
+            log_links: !config.is_production(),
+        },
+    }
+}
+
+pub fn api_key_settings(config: &Config) -> ApiKeySettings {
+    ApiKeySettings {
+        secret: config.secret_key.clone(),
+        max_active_per_user: config.max_api_keys_per_user,
+        last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
     }
 }
 

@@ -16,6 +16,7 @@ mod models;
 mod oauth;
 mod oauth_linking;
 mod oauth_start;
+mod operators;
 mod refresh_grace;
 mod revocation;
 mod schema_drift;
