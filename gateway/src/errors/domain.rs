@@ -119,6 +119,9 @@ impl From<OAuthError> for ApiError {
             OAuthError::UnknownProvider | OAuthError::NotFound => ApiError::not_found(message),
             OAuthError::InvalidRedirect => ApiError::invalid_field("redirectTo", message),
             OAuthError::InvalidCode => ApiError::unauthorized("invalid_code", message),
+            OAuthError::AccountDisabled => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", message)
+            }
             OAuthError::LastSignInMethod => {
                 ApiError::new(StatusCode::CONFLICT, "last_sign_in_method", message)
             }

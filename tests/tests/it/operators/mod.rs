@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod disable;
+mod providers;
 
 use std::{
     io::Write,
