@@ -48,7 +48,10 @@ fn parse(args: &[String]) -> anyhow::Result<Args> {
             other => bail!("unexpected argument '{other}'"),
         }
     }
-    if !matches!(command.as_str(), "create-user" | "set-role" | "disable" | "enable") {
+    if !matches!(
+        command.as_str(),
+        "create-user" | "set-role" | "disable" | "enable"
+    ) {
         bail!("unknown command '{command}'");
     }
     if command == "set-role" && role.is_none() {
@@ -71,7 +74,11 @@ fn password_from_stdin() -> anyhow::Result<Option<String>> {
     }
     let mut text = String::new();
     stdin.lock().read_to_string(&mut text)?;
-    let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
     Ok((!line.is_empty()).then(|| line.to_owned()))
 }
 
@@ -114,7 +121,11 @@ async fn act(args: &Args, auth: &Auth, keys: &ApiKeys, audit: &AuditLog) -> anyh
             .create_account(&args.email, password_from_stdin()?, role)
             .await;
         let subject = created.as_ref().ok().map(|(u, _)| u.id.as_str());
-        let outcome = if subject.is_some() { Outcome::Succeeded } else { Outcome::Refused };
+        let outcome = if subject.is_some() {
+            Outcome::Succeeded
+        } else {
+            Outcome::Refused
+        };
         record("admin.user.create", outcome, subject);
         let (user, generated) = created?;
         println!("created {} {} ({})", user.role, user.email, user.id);
@@ -144,10 +155,18 @@ async fn act(args: &Args, auth: &Auth, keys: &ApiKeys, audit: &AuditLog) -> anyh
             auth.set_disabled(&user.id, false).await,
         ),
     };
-    let outcome = if result.is_ok() { Outcome::Succeeded } else { Outcome::Refused };
+    let outcome = if result.is_ok() {
+        Outcome::Succeeded
+    } else {
+        Outcome::Refused
+    };
     record(&action, outcome, Some(&user.id));
     let user = result?;
-    let state = if user.disabled_at.is_some() { "disabled" } else { "enabled" };
+    let state = if user.disabled_at.is_some() {
+        "disabled"
+    } else {
+        "enabled"
+    };
     println!("{} {}: role {}, {state}", user.email, user.id, user.role);
     Ok(())
 }

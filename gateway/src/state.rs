@@ -35,8 +35,7 @@ impl AppState {
         oauth_providers: Vec<OAuthProviderConfig>,
         pool: DbPool,
     ) -> anyhow::Result<Self> {
-        let auth = Auth::new(pool.clone(), auth_settings(&config))
-        .await?;
+        let auth = Auth::new(pool.clone(), auth_settings(&config)).await?;
         if config.email_smtp_url.is_none() {
             tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
         }

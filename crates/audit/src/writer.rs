@@ -52,7 +52,10 @@ impl AuditLog {
             return;
         };
         self.stop.notify_one();
-        if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .is_err()
+        {
             tracing::error!("the audit writer did not finish in time: queued events lost");
         }
     }

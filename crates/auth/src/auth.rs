@@ -136,7 +136,7 @@ impl Auth {
             return Err(AuthError::AccountDisabled);
         }
         // STUDIO_ADMIN_EMAILS: only a proved address may claim a listed one.
-        let listed = self.admin_emails.iter().any(|e| *e == user.email);
+        let listed = self.admin_emails.contains(&user.email);
         if listed && user.email_verified && user.role != Role::Admin.as_str() {
             self.store.set_role(&user.id, Role::Admin, now()).await?;
             tracing::info!(user = %user.id, "promoted to admin by STUDIO_ADMIN_EMAILS");

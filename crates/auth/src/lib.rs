@@ -30,9 +30,9 @@ pub use janitor::{Janitor, Purged};
 pub use limits::{network_of, Limits, RateLimited};
 pub use mail::MailSettings;
 pub use operators::UserAdmin;
-pub use store::UserFilter;
 pub use role::Role;
 pub use service::{AuthService, Throttled};
+pub use store::UserFilter;
 pub use tokens::{AccessClaims, AccessTokens};
 pub use types::{
     AuthResponse, ChangePassword, ClientInfo, Credentials, EmailToken, ForgotPassword,

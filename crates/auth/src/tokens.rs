@@ -58,12 +58,7 @@ impl AccessTokens {
         }
     }
 
-    pub fn issue(
-        &self,
-        user_id: &str,
-        session_id: &str,
-        role: &str,
-    ) -> Result<String, AuthError> {
+    pub fn issue(&self, user_id: &str, session_id: &str, role: &str) -> Result<String, AuthError> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
             sub: user_id.to_owned(),

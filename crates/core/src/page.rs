@@ -68,7 +68,10 @@ mod tests {
     fn the_extra_row_becomes_the_next_cursor_only_when_there_is_one() {
         let request = PageRequest::new(None, Some(2)).unwrap();
         let page = Page::from_rows(vec![1, 2, 3], &request, i32::to_string);
-        assert_eq!((page.items, page.next_cursor), (vec![1, 2], Some("2".into())));
+        assert_eq!(
+            (page.items, page.next_cursor),
+            (vec![1, 2], Some("2".into()))
+        );
         let last = Page::from_rows(vec![1, 2], &request, i32::to_string);
         assert_eq!(last.next_cursor, None);
         assert!(PageRequest::new(None, Some(0)).is_err());

@@ -142,7 +142,11 @@ pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsage
     let mut totals = UsageTotals::default();
     let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
     for group in &buckets {
-        let index: i64 = group.grp.as_deref().and_then(|k| k.parse().ok()).unwrap_or(0);
+        let index: i64 = group
+            .grp
+            .as_deref()
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(0);
         let start = DateTime::from_timestamp(index * bucket, 0)
             .unwrap_or_default()
             .naive_utc();

@@ -8,8 +8,8 @@ use studio_auth::{
 };
 
 use crate::{
-    errors::ApiError,
     errors::internal,
+    errors::ApiError,
     extractors::{Audit, AuthUser, Client},
     routes::admin::Paging,
 };

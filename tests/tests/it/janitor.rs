@@ -107,11 +107,15 @@ async fn audit_events_past_their_retention_are_purged(db: TestDb) {
     let pool = studio_core::db::connect(&target, 2).await.unwrap();
     let store = studio_audit::AuditStore::new(pool.clone());
     let event = |days_ago: i64| {
-        let mut event = studio_audit::AuditEvent::new("auth.sign_in", studio_audit::Outcome::Succeeded);
+        let mut event =
+            studio_audit::AuditEvent::new("auth.sign_in", studio_audit::Outcome::Succeeded);
         event.created_at = now() - chrono::Duration::days(days_ago);
         event
     };
-    store.insert(&[event(31), event(400), event(29)]).await.unwrap();
+    store
+        .insert(&[event(31), event(400), event(29)])
+        .await
+        .unwrap();
     let purged = Janitor::new(pool.clone(), 60)
         .keep_audit_events_for(30)
         .run_once(now())
@@ -125,7 +129,9 @@ async fn audit_events_past_their_retention_are_purged(db: TestDb) {
     .unwrap();
     assert_eq!(left, 1);
     // Zero days would purge the log on every run: refused at start-up.
-    let zero = TestApp::config(&db, &[("STUDIO_AUDIT_RETENTION_DAYS", "0")]).err().unwrap();
+    let zero = TestApp::config(&db, &[("STUDIO_AUDIT_RETENTION_DAYS", "0")])
+        .err()
+        .unwrap();
     assert!(zero.iter().any(|e| e.var == "STUDIO_AUDIT_RETENTION_DAYS"));
     app.stop().await;
 }

@@ -33,12 +33,13 @@ pub struct Paging {
 
 impl Paging {
     pub fn request(&self) -> Result<PageRequest, ApiError> {
-        let limit = match self.limit.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(text.parse::<i64>().map_err(|_| {
-                ApiError::invalid_field("limit", "limit must be a whole number")
-            })?),
-        };
+        let limit =
+            match self.limit.as_deref() {
+                None | Some("") => None,
+                Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                    ApiError::invalid_field("limit", "limit must be a whole number")
+                })?),
+            };
         PageRequest::new(self.cursor.clone(), limit)
             .map_err(|message| ApiError::invalid_field("limit", message))
     }

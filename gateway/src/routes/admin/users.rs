@@ -128,14 +128,21 @@ async fn update(
         user = Ok(result?);
     }
     if let (Some(disabled), Ok(_)) = (body.disabled, &user) {
-        let mut result = admin.set_disabled(&id, disabled).await.map_err(ApiError::from);
+        let mut result = admin
+            .set_disabled(&id, disabled)
+            .await
+            .map_err(ApiError::from);
         if disabled && result.is_ok() {
             // Keys are revoked, not suspended: enabling the account later needs new keys.
             if let Err(error) = keys.revoke_all(&id).await {
                 result = Err(error.into());
             }
         }
-        let action = if disabled { "admin.user.disable" } else { "admin.user.enable" };
+        let action = if disabled {
+            "admin.user.disable"
+        } else {
+            "admin.user.enable"
+        };
         audit.outcome(action, actor, Some(&id), &result);
         user = Ok(result?);
     }
@@ -153,7 +160,12 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let result = delete_account(&admin, &keys, &id).await;
-    audit.outcome("admin.user.delete", Some(caller.user_id()), Some(&id), &result);
+    audit.outcome(
+        "admin.user.delete",
+        Some(caller.user_id()),
+        Some(&id),
+        &result,
+    );
     result?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,7 +9,11 @@ use super::{admin_cli, admin_token, claims, PASSWORD};
 #[db_test]
 async fn the_cli_bootstraps_an_admin_on_a_fresh_database(db: TestDb) {
     // Nothing has run on this database yet: the CLI migrates it.
-    let (code, out) = admin_cli(&db, &["create-user", "--email", "Root@Example.com", "--admin"], None);
+    let (code, out) = admin_cli(
+        &db,
+        &["create-user", "--email", "Root@Example.com", "--admin"],
+        None,
+    );
     assert_eq!(code, 0, "{out}");
     let password = out
         .lines()
@@ -29,11 +33,18 @@ async fn the_cli_bootstraps_an_admin_on_a_fresh_database(db: TestDb) {
     let token = body["accessToken"].as_str().unwrap();
     assert_eq!(claims(token)["role"], "admin");
     let me = app.get_auth("/api/auth/me", token).await.expect(200);
-    assert_eq!((me["role"].as_str(), me["disabledAt"].is_null()), (Some("admin"), true));
+    assert_eq!(
+        (me["role"].as_str(), me["disabledAt"].is_null()),
+        (Some("admin"), true)
+    );
     app.get_auth("/api/admin/users", token).await.expect(200);
 
     // The last admin cannot be demoted, even from the command line.
-    let (code, _) = admin_cli(&db, &["set-role", "--email", "root@example.com", "user"], None);
+    let (code, _) = admin_cli(
+        &db,
+        &["set-role", "--email", "root@example.com", "user"],
+        None,
+    );
     assert_eq!(code, 1);
     // A user signed up normally, promoted, disabled and enabled again by the CLI.
     let ada = register(&app, "ada@example.com").await;
@@ -49,12 +60,26 @@ async fn the_cli_bootstraps_an_admin_on_a_fresh_database(db: TestDb) {
     app.post("/api/auth/login", &login)
         .await
         .expect_api_error(403, "account_disabled");
-    assert_eq!(admin_cli(&db, &["enable", "--email", "ada@example.com"], None).0, 0);
+    assert_eq!(
+        admin_cli(&db, &["enable", "--email", "ada@example.com"], None).0,
+        0
+    );
     let again = app.post("/api/auth/login", &login).await.expect(200);
     assert_eq!(again["user"]["role"], "admin");
     // Bad arguments: exit code 2, nothing done.
-    assert_eq!(admin_cli(&db, &["set-role", "--email", "ada@example.com", "root"], None).0, 2);
-    assert_eq!(admin_cli(&db, &["disable", "--email", "nobody@example.com"], None).0, 1);
+    assert_eq!(
+        admin_cli(
+            &db,
+            &["set-role", "--email", "ada@example.com", "root"],
+            None
+        )
+        .0,
+        2
+    );
+    assert_eq!(
+        admin_cli(&db, &["disable", "--email", "nobody@example.com"], None).0,
+        1
+    );
 }
 
 #[db_test]
@@ -75,9 +100,19 @@ async fn every_admin_endpoint_answers_401_without_a_token_and_403_to_a_user(db: 
     let endpoints = [
         (Method::GET, "/api/admin/users".to_owned(), None, 200),
         (Method::GET, users.clone(), None, 200),
-        (Method::PATCH, users.clone(), Some(json!({"role": "user"})), 200),
+        (
+            Method::PATCH,
+            users.clone(),
+            Some(json!({"role": "user"})),
+            200,
+        ),
         (Method::GET, "/api/admin/keys".to_owned(), None, 200),
-        (Method::DELETE, format!("/api/admin/keys/{key_id}"), None, 204),
+        (
+            Method::DELETE,
+            format!("/api/admin/keys/{key_id}"),
+            None,
+            204,
+        ),
         (Method::GET, "/api/admin/usage".to_owned(), None, 200),
         (Method::GET, "/api/admin/audit".to_owned(), None, 200),
         (Method::DELETE, users.clone(), None, 204),
@@ -120,9 +155,14 @@ async fn bad_admin_requests_are_4xx_naming_the_problem(db: TestDb) {
     app.send_auth(Method::PATCH, &mine, &admin, Some(&json!({"role": "root"})))
         .await
         .expect_api_error(400, "validation_error");
-    app.send_auth(Method::PATCH, &mine, &admin, Some(&json!({"monthlyTokenBudget": 5})))
-        .await
-        .expect(400);
+    app.send_auth(
+        Method::PATCH,
+        &mine,
+        &admin,
+        Some(&json!({"monthlyTokenBudget": 5})),
+    )
+    .await
+    .expect(400);
     for path in ["/api/admin/users/nope", "/api/admin/keys/nope"] {
         app.send_auth(Method::DELETE, path, &admin, None)
             .await
@@ -147,10 +187,17 @@ async fn bad_admin_requests_are_4xx_naming_the_problem(db: TestDb) {
 async fn users_are_listed_a_page_at_a_time_and_filtered(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     let admin = admin_token(&app, "root@example.com").await;
-    for email in ["ada@example.com", "bob@example.com", "ada_lovelace@example.org"] {
+    for email in [
+        "ada@example.com",
+        "bob@example.com",
+        "ada_lovelace@example.org",
+    ] {
         register(&app, email).await;
     }
-    let first = app.get_auth("/api/admin/users?limit=3", &admin).await.expect(200);
+    let first = app
+        .get_auth("/api/admin/users?limit=3", &admin)
+        .await
+        .expect(200);
     assert_eq!(first["items"].as_array().unwrap().len(), 3);
     let cursor = first["nextCursor"].as_str().unwrap();
     let next = app
@@ -160,21 +207,46 @@ async fn users_are_listed_a_page_at_a_time_and_filtered(db: TestDb) {
     assert_eq!(next["items"].as_array().unwrap().len(), 1);
     assert!(next["nextCursor"].is_null());
     let emails = |body: &serde_json::Value| -> Vec<String> {
-        body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_owned()).collect()
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_owned())
+            .collect()
     };
     // `_` is a literal underscore, not a wildcard; matching ignores case.
-    let found = app.get_auth("/api/admin/users?q=ADA_", &admin).await.expect(200);
+    let found = app
+        .get_auth("/api/admin/users?q=ADA_", &admin)
+        .await
+        .expect(200);
     assert_eq!(emails(&found), ["ada_lovelace@example.org"]);
-    let admins = app.get_auth("/api/admin/users?role=admin", &admin).await.expect(200);
+    let admins = app
+        .get_auth("/api/admin/users?role=admin", &admin)
+        .await
+        .expect(200);
     assert_eq!(emails(&admins), ["root@example.com"]);
-    let bob = app.get_auth("/api/admin/users?q=bob", &admin).await.expect(200);
-    let path = format!("/api/admin/users/{}", bob["items"][0]["id"].as_str().unwrap());
+    let bob = app
+        .get_auth("/api/admin/users?q=bob", &admin)
+        .await
+        .expect(200);
+    let path = format!(
+        "/api/admin/users/{}",
+        bob["items"][0]["id"].as_str().unwrap()
+    );
     let disabled = app
-        .send_auth(Method::PATCH, &path, &admin, Some(&json!({"disabled": true})))
+        .send_auth(
+            Method::PATCH,
+            &path,
+            &admin,
+            Some(&json!({"disabled": true})),
+        )
         .await
         .expect(200);
     assert!(disabled["disabledAt"].is_string());
-    let listed = app.get_auth("/api/admin/users?disabled=true", &admin).await.expect(200);
+    let listed = app
+        .get_auth("/api/admin/users?disabled=true", &admin)
+        .await
+        .expect(200);
     assert_eq!(emails(&listed), ["bob@example.com"]);
     let detail = app.get_auth(&path, &admin).await.expect(200);
     assert_eq!(detail["keyCount"], 0);

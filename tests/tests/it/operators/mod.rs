@@ -27,13 +27,22 @@ pub fn admin_cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (i32, Strin
         .env_clear()
         .envs(env)
         .current_dir(db.dir())
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     let output = child.wait_with_output().unwrap();
     (
