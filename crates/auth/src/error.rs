@@ -32,8 +32,6 @@ pub enum AuthError {
     AccountDisabled,
     #[error("this would leave no enabled admin; promote another admin first")]
     LastAdmin,
-    #[error("{0}")]
-    Forbidden(&'static str),
     #[error("too many sign-ins at once; retry in a second")]
     Busy,
     #[error(transparent)]

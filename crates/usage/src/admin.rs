@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::{
     prelude::*,
     sql_types::{BigInt, Text, Timestamp},
@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use studio_core::{db_run, DbError, DbPool};
 
-use crate::{summary::DayUsage, UsageQuery, UsageTotals};
+use crate::{store::SUM_COLUMNS, summary::DayUsage, UsageQuery, UsageTotals};
 
 /// How many users and keys a report names (the heaviest first).
 pub const TOP: i64 = 100;
@@ -47,31 +47,8 @@ pub struct AdminUsageReport {
 struct Group {
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     grp: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    requests: i64,
-    #[diesel(sql_type = BigInt)]
-    prompt_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    completion_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    total_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    cancelled_requests: i64,
-    #[diesel(sql_type = BigInt)]
-    estimated_tokens: i64,
-}
-
-impl Group {
-    fn totals(&self) -> UsageTotals {
-        UsageTotals {
-            requests: self.requests,
-            prompt_tokens: self.prompt_tokens,
-            completion_tokens: self.completion_tokens,
-            total_tokens: self.total_tokens,
-            cancelled_requests: self.cancelled_requests,
-            estimated_tokens: self.estimated_tokens,
-        }
-    }
+    #[diesel(embed)]
+    totals: UsageTotals,
 }
 
 /// One grouped sum over the range; the key is a fixed SQL expression per backend, never input.
@@ -82,18 +59,12 @@ async fn grouped(
     query: &UsageQuery,
     limit: i64,
 ) -> Result<Vec<Group>, DbError> {
-    const SUMS: &str = "COUNT(*) AS requests, \
-        CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
-        CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
-        CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens, \
-        CAST(COALESCE(SUM(CASE WHEN cancelled THEN 1 ELSE 0 END), 0) AS BIGINT) \
-            AS cancelled_requests, \
-        CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
-            AS estimated_tokens \
-        FROM usage_records WHERE created_at >= $1 AND created_at < $2 \
-        GROUP BY grp ORDER BY total_tokens DESC, grp LIMIT $3";
-    let sqlite = format!("SELECT {sqlite_key} AS grp, {SUMS}").replace('$', "?");
-    let postgres = format!("SELECT {postgres_key} AS grp, {SUMS}");
+    let sums = format!(
+        "{SUM_COLUMNS} FROM usage_records WHERE created_at >= $1 AND created_at < $2 \
+        GROUP BY grp ORDER BY total_tokens DESC, grp LIMIT $3"
+    );
+    let sqlite = format!("SELECT {sqlite_key} AS grp, {sums}").replace('$', "?");
+    let postgres = format!("SELECT {postgres_key} AS grp, {sums}");
     let (from, to) = (query.from, query.to);
     db_run!(
         pool,
@@ -116,24 +87,17 @@ fn shares(groups: Vec<Group>) -> Vec<Share> {
     groups
         .into_iter()
         .map(|g| Share {
-            totals: g.totals(),
+            totals: g.totals,
             id: g.grp,
         })
         .collect()
 }
 
-const DAY_SECS: i64 = 86_400;
-/// Every time zone's offset is a multiple of 15 minutes, so such buckets fall in one local day.
-const QUARTER_HOUR_SECS: i64 = 900;
 /// More buckets than a year of quarter hours: the day grouping is never cut short.
 const ALL: i64 = 40_000;
 
 pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsageReport, DbError> {
-    let bucket = if query.tz.is_some() {
-        QUARTER_HOUR_SECS
-    } else {
-        DAY_SECS
-    };
+    let bucket = query.bucket_secs();
     let sqlite_bucket =
         format!("CAST(CAST(strftime('%s', created_at) AS INTEGER) / {bucket} AS TEXT)");
     let postgres_bucket =
@@ -147,23 +111,16 @@ pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsage
             .as_deref()
             .and_then(|k| k.parse().ok())
             .unwrap_or(0);
-        let start = DateTime::from_timestamp(index * bucket, 0)
-            .unwrap_or_default()
-            .naive_utc();
-        let day = match query.tz {
-            Some(tz) => start.and_utc().with_timezone(&tz).date_naive(),
-            None => start.date(),
-        };
-        let sum = group.totals();
-        totals.merge(&sum);
-        by_day.entry(day).or_default().merge(&sum);
+        totals.merge(&group.totals);
+        by_day
+            .entry(query.day_of_bucket(index))
+            .or_default()
+            .merge(&group.totals);
     }
     Ok(AdminUsageReport {
         from: query.from,
         to: query.to,
-        tz: query
-            .tz
-            .map_or_else(|| "UTC".to_owned(), |tz| tz.name().to_owned()),
+        tz: query.tz_name(),
         totals,
         by_day: by_day
             .into_iter()

@@ -3,25 +3,28 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use studio_core::{DbError, DbPool};
 
-use crate::{
-    store::{self, UsageGroup},
-    UsageQuery,
-};
+use crate::{store, UsageQuery};
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, diesel::QueryableByName)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageTotals {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub requests: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub prompt_tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub completion_tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub total_tokens: i64,
     /// Requests whose client went away before the answer was complete.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub cancelled_requests: i64,
     /// Tokens Studio estimated because the upstream reported none (part of the totals).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub estimated_tokens: i64,
 }
 
@@ -33,15 +36,6 @@ impl UsageTotals {
         self.total_tokens += other.total_tokens;
         self.cancelled_requests += other.cancelled_requests;
         self.estimated_tokens += other.estimated_tokens;
-    }
-
-    fn add(&mut self, group: &UsageGroup) {
-        self.requests += group.requests;
-        self.prompt_tokens += group.prompt_tokens;
-        self.completion_tokens += group.completion_tokens;
-        self.total_tokens += group.total_tokens;
-        self.cancelled_requests += group.cancelled_requests;
-        self.estimated_tokens += group.estimated_tokens;
     }
 }
 
@@ -90,40 +84,33 @@ impl UsageSummaries {
     }
 }
 
-const DAY_SECS: i64 = 86_400;
-/// Every time zone's offset is a multiple of 15 minutes, so such buckets fall in one local day.
-const QUARTER_HOUR_SECS: i64 = 900;
-
 #[async_trait]
 impl UsageService for UsageSummaries {
     async fn report(&self, user_id: &str, query: UsageQuery) -> Result<UsageReport, DbError> {
-        let bucket_secs = if query.tz.is_some() {
-            QUARTER_HOUR_SECS
-        } else {
-            DAY_SECS
-        };
-        let groups = store::grouped(&self.pool, user_id, query.from, query.to, bucket_secs).await?;
+        let groups = store::grouped(
+            &self.pool,
+            user_id,
+            query.from,
+            query.to,
+            query.bucket_secs(),
+        )
+        .await?;
         let mut totals = UsageTotals::default();
         let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
         let mut by_model: BTreeMap<String, UsageTotals> = BTreeMap::new();
         for group in &groups {
-            let start = DateTime::from_timestamp(group.bucket * bucket_secs, 0)
-                .unwrap_or_default()
-                .naive_utc();
-            let day = match query.tz {
-                Some(tz) => start.and_utc().with_timezone(&tz).date_naive(),
-                None => start.date(),
-            };
-            totals.add(group);
-            by_day.entry(day).or_default().add(group);
-            by_model.entry(group.model.clone()).or_default().add(group);
+            let day = query.day_of_bucket(group.bucket);
+            totals.merge(&group.totals);
+            by_day.entry(day).or_default().merge(&group.totals);
+            by_model
+                .entry(group.model.clone())
+                .or_default()
+                .merge(&group.totals);
         }
         Ok(UsageReport {
             from: query.from,
             to: query.to,
-            tz: query
-                .tz
-                .map_or_else(|| "UTC".to_owned(), |tz| tz.name().to_owned()),
+            tz: query.tz_name(),
             totals,
             by_day: by_day
                 .into_iter()

@@ -34,9 +34,6 @@ impl From<AuthError> for ApiError {
             AuthError::LastAdmin => {
                 ApiError::new(StatusCode::CONFLICT, "last_admin", error.to_string())
             }
-            AuthError::Forbidden(_) => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
-            }
             AuthError::AlreadyVerified => {
                 ApiError::new(StatusCode::CONFLICT, "already_verified", error.to_string())
             }
