@@ -83,4 +83,6 @@ pub struct AuditFilter {
     pub subject_id: Option<String>,
     /// An exact action, or a prefix ending in `.` (`admin.`).
     pub action: Option<String>,
+    /// Events whose actor or subject this account is (a user's own activity).
+    pub involving: Option<String>,
 }

@@ -73,6 +73,13 @@ impl AuditStore {
             if let Some(subject) = &filter.subject_id {
                 query = query.filter(audit_events::subject_id.eq(subject));
             }
+            if let Some(user) = &filter.involving {
+                query = query.filter(
+                    audit_events::subject_id
+                        .eq(user)
+                        .or(audit_events::actor_id.eq(user)),
+                );
+            }
             match (&action_prefix, &filter.action) {
                 (Some(prefix), _) => {
                     query = query.filter(audit_events::action.like(prefix).escape('\\'))
@@ -91,22 +98,10 @@ impl AuditStore {
         user_id: &str,
         page: &PageRequest,
     ) -> Result<Page<AuditEvent>, DbError> {
-        let rows = db_run!(&self.pool, |conn| {
-            let mut query = audit_events::table
-                .filter(
-                    audit_events::subject_id
-                        .eq(user_id)
-                        .or(audit_events::actor_id.eq(user_id)),
-                )
-                .order(audit_events::id.desc())
-                .limit(page.fetch())
-                .select(AuditEvent::as_select())
-                .into_boxed();
-            if let Some(cursor) = &page.cursor {
-                query = query.filter(audit_events::id.lt(cursor));
-            }
-            query.load(conn).await
-        })?;
-        Ok(Page::from_rows(rows, page, |e| e.id.clone()))
+        let filter = AuditFilter {
+            involving: Some(user_id.to_owned()),
+            ..AuditFilter::default()
+        };
+        self.list(&filter, page).await
     }
 }

@@ -77,18 +77,7 @@ impl UserAdmin for Auth {
 
     async fn user_sessions(&self, id: &str) -> Result<Vec<SessionInfo>, AuthError> {
         let rows = self.store.live_sessions(id, now()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| SessionInfo {
-                current: false,
-                id: row.id,
-                user_agent: row.user_agent,
-                ip_address: row.ip_address,
-                created_at: row.created_at,
-                last_used_at: row.last_used_at,
-                expires_at: row.expires_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|row| row.into_info(None)).collect())
     }
 
     async fn set_role(&self, id: &str, role: Role) -> Result<User, AuthError> {

@@ -132,15 +132,7 @@ impl AuthService for Auth {
         let rows = self.store.live_sessions(&caller.sub, now()).await?;
         Ok(rows
             .into_iter()
-            .map(|row| SessionInfo {
-                current: row.id == caller.sid,
-                id: row.id,
-                user_agent: row.user_agent,
-                ip_address: row.ip_address,
-                created_at: row.created_at,
-                last_used_at: row.last_used_at,
-                expires_at: row.expires_at,
-            })
+            .map(|row| row.into_info(Some(&caller.sid)))
             .collect())
     }
 

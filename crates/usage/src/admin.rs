@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::{
     prelude::*,
     sql_types::{BigInt, Text, Timestamp},
@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use studio_core::{db_run, DbError, DbPool};
 
-use crate::{store::SUM_COLUMNS, summary::DayUsage, UsageQuery, UsageTotals};
+use crate::{store::SUM_COLUMNS, UsageQuery, UsageReport, UsageTotals};
 
 /// How many users and keys a report names (the heaviest first).
 pub const TOP: i64 = 100;
@@ -20,23 +20,18 @@ pub const TOP: i64 = 100;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
-    /// A model, a user id or a key id (`null` for JWT requests without a key).
+    /// A user id or a key id (`null` for JWT requests without a key).
     pub id: Option<String>,
     #[serde(flatten)]
     pub totals: UsageTotals,
 }
 
+/// `/api/usage`'s report over every account, with the heaviest users and keys.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUsageReport {
-    #[serde(with = "studio_core::time::serde_utc")]
-    pub from: NaiveDateTime,
-    #[serde(with = "studio_core::time::serde_utc")]
-    pub to: NaiveDateTime,
-    pub tz: String,
-    pub totals: UsageTotals,
-    pub by_day: Vec<DayUsage>,
-    pub by_model: Vec<Share>,
+    #[serde(flatten)]
+    pub report: UsageReport,
     /// The `TOP` users by total tokens.
     pub by_user: Vec<Share>,
     /// The `TOP` keys by total tokens.
@@ -103,7 +98,6 @@ pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsage
     let postgres_bucket =
         format!("CAST(CAST(FLOOR(EXTRACT(EPOCH FROM created_at)) AS BIGINT) / {bucket} AS TEXT)");
     let buckets = grouped(pool, &sqlite_bucket, &postgres_bucket, &query, ALL).await?;
-    let mut totals = UsageTotals::default();
     let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
     for group in &buckets {
         let index: i64 = group
@@ -111,22 +105,20 @@ pub async fn admin_report(pool: &DbPool, query: UsageQuery) -> Result<AdminUsage
             .as_deref()
             .and_then(|k| k.parse().ok())
             .unwrap_or(0);
-        totals.merge(&group.totals);
         by_day
             .entry(query.day_of_bucket(index))
             .or_default()
             .merge(&group.totals);
     }
+    let by_model = grouped(pool, "model", "model", &query, ALL).await?;
     Ok(AdminUsageReport {
-        from: query.from,
-        to: query.to,
-        tz: query.tz_name(),
-        totals,
-        by_day: by_day
-            .into_iter()
-            .map(|(date, totals)| DayUsage { date, totals })
-            .collect(),
-        by_model: shares(grouped(pool, "model", "model", &query, ALL).await?),
+        report: UsageReport::assemble(
+            &query,
+            by_day,
+            by_model
+                .into_iter()
+                .map(|g| (g.grp.unwrap_or_default(), g.totals)),
+        ),
         by_user: shares(grouped(pool, "user_id", "user_id", &query, TOP).await?),
         by_key: shares(grouped(pool, "api_key_id", "api_key_id", &query, TOP).await?),
     })

@@ -95,19 +95,30 @@ impl UsageService for UsageSummaries {
             query.bucket_secs(),
         )
         .await?;
-        let mut totals = UsageTotals::default();
         let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
         let mut by_model: BTreeMap<String, UsageTotals> = BTreeMap::new();
         for group in &groups {
             let day = query.day_of_bucket(group.bucket);
-            totals.merge(&group.totals);
             by_day.entry(day).or_default().merge(&group.totals);
             by_model
                 .entry(group.model.clone())
                 .or_default()
                 .merge(&group.totals);
         }
-        Ok(UsageReport {
+        Ok(UsageReport::assemble(&query, by_day, by_model))
+    }
+}
+
+impl UsageReport {
+    /// The report of `query` from its sums by day and by model; the totals are the days'.
+    pub(crate) fn assemble(
+        query: &UsageQuery,
+        by_day: BTreeMap<NaiveDate, UsageTotals>,
+        by_model: impl IntoIterator<Item = (String, UsageTotals)>,
+    ) -> Self {
+        let mut totals = UsageTotals::default();
+        by_day.values().for_each(|day| totals.merge(day));
+        UsageReport {
             from: query.from,
             to: query.to,
             tz: query.tz_name(),
@@ -120,6 +131,6 @@ impl UsageService for UsageSummaries {
                 .into_iter()
                 .map(|(model, totals)| ModelUsage { model, totals })
                 .collect(),
-        })
+        }
     }
 }

@@ -8,7 +8,7 @@ mod email;
 mod health;
 mod models;
 mod oauth;
-mod usage;
+pub(crate) mod usage;
 
 use actix_web::web;
 

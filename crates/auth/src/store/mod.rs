@@ -15,7 +15,7 @@ use studio_core::{
     DbPool,
 };
 
-use crate::types::User;
+use crate::types::{SessionInfo, User};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -62,6 +62,21 @@ pub struct SessionRow {
     pub last_used_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+}
+
+impl SessionRow {
+    /// As listed; `current` marks the caller's own session.
+    pub fn into_info(self, current: Option<&str>) -> SessionInfo {
+        SessionInfo {
+            current: current == Some(self.id.as_str()),
+            id: self.id,
+            user_agent: self.user_agent,
+            ip_address: self.ip_address,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

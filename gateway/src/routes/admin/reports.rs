@@ -5,12 +5,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use studio_audit::{AuditFilter, AuditLog};
 use studio_core::DbPool;
-use studio_usage::UsageQuery;
 
 use super::Paging;
 use crate::{
     errors::{internal, ApiError},
     extractors::AdminUser,
+    routes::usage::Range,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,26 +18,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/audit").route(web::get().to(audit)));
 }
 
-#[derive(Deserialize)]
-struct Range {
-    from: Option<String>,
-    to: Option<String>,
-    tz: Option<String>,
-}
-
 async fn usage(
     pool: web::Data<DbPool>,
     _caller: AdminUser,
     range: web::Query<Range>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = UsageQuery::parse(
-        range.from.as_deref(),
-        range.to.as_deref(),
-        range.tz.as_deref(),
-        studio_core::time::now(),
-    )
-    .map_err(|e| ApiError::invalid_field(e.param, e.message))?;
-    let report = studio_usage::admin_report(&pool, query)
+    let report = studio_usage::admin_report(&pool, range.query()?)
         .await
         .map_err(|e| internal(&e))?;
     Ok(HttpResponse::Ok().json(report))
@@ -62,6 +48,7 @@ async fn audit(
         actor_id: query.actor_id.clone(),
         subject_id: query.subject_id.clone(),
         action: query.action.clone(),
+        involving: None,
     };
     let page = log
         .store()
