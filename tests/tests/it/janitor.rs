@@ -114,7 +114,7 @@ async fn audit_events_past_their_retention_are_purged(db: TestDb) {
         event
     };
     store
-        .insert(&[event(31), event(400), event(29)])
+        .insert(&[event(31), event(300), event(29)])
         .await
         .unwrap();
     let purged = Janitor::new(pool.clone(), 60)

@@ -1,5 +1,7 @@
 //! `/api/admin/users`: list, inspect, change (role, disabled) and delete accounts.
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use studio_api_keys::{ApiKeyService, KeyAdmin};
@@ -159,7 +161,12 @@ async fn delete(
     audit: Audit,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = delete_account(&admin, &keys, &id).await;
+    // In a task of its own: a client that gives up during the wait must not leave the account
+    // disabled but not deleted (actix drops a handler whose client went away).
+    let (admin, keys, target) = (admin.into_inner(), keys.into_inner(), id.clone());
+    let result = tokio::spawn(async move { delete_account(&admin, &keys, &target).await })
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal()));
     audit.outcome(
         "admin.user.delete",
         Some(caller.user_id()),
@@ -174,8 +181,8 @@ async fn delete(
 /// sessions and keys by polling those rows; deleted rows would never reach them, so the delete
 /// waits out one polling window after the revocations.
 async fn delete_account(
-    admin: &Admin,
-    keys: &web::Data<dyn ApiKeyService>,
+    admin: &Arc<dyn UserAdmin>,
+    keys: &Arc<dyn ApiKeyService>,
     id: &str,
 ) -> Result<(), ApiError> {
     admin.set_disabled(id, true).await?;
