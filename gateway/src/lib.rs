@@ -2,6 +2,7 @@
 //! Wiring, routing and middleware only; behaviour lives in the crates.
 
 pub mod app;
+pub mod cli;
 pub mod errors;
 pub mod extractors;
 mod limits;
@@ -33,7 +34,15 @@ pub fn run_from_env() -> std::process::ExitCode {
     telemetry::init(config.is_production());
     // awc's rustls has no crypto provider of its own; without one the first client panics.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let migrate_only = std::env::args().nth(1).as_deref() == Some("migrate");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let migrate_only = args.first().map(String::as_str) == Some("migrate");
+    if args.first().map(String::as_str) == Some("admin") {
+        let ran = actix_web::rt::System::new().block_on(cli::run(config, &args[1..]));
+        return ran.unwrap_or_else(|error| {
+            eprintln!("studio-gateway admin: {error:#}");
+            std::process::ExitCode::FAILURE
+        });
+    }
     let result = actix_web::rt::System::new().block_on(async move {
         if migrate_only {
             let applied = studio_core::db::run_migrations(&config.database).await?;

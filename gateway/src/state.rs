@@ -3,10 +3,11 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{dev::ServiceFactory, dev::ServiceRequest, web, App, Error};
-use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys};
+use studio_api_keys::{ApiKeyService, ApiKeySettings, ApiKeys, KeyAdmin};
+use studio_audit::AuditLog;
 use studio_auth::{
     oauth::{AccountCredentials, OAuth, OAuthProviderConfig, OAuthService},
-    Auth, AuthService, AuthSettings, MailSettings,
+    Auth, AuthService, AuthSettings, MailSettings, UserAdmin,
 };
 use studio_chat::{ChatProxy, ChatSettings, LimitPolicy};
 use studio_conversations::{ConversationService, ConversationSettings, Conversations};
@@ -33,6 +34,9 @@ pub struct AppState {
     /// The sweep for replies abandoned by dead instances, stopped on shutdown.
     sweeping: Arc<tokio::task::AbortHandle>,
     pub images: Arc<Images>,
+    pub user_admin: Arc<dyn UserAdmin>,
+    pub key_admin: Arc<dyn KeyAdmin>,
+    pub audit: AuditLog,
 }
 
 impl AppState {
@@ -41,35 +45,11 @@ impl AppState {
         oauth_providers: Vec<OAuthProviderConfig>,
         pool: DbPool,
     ) -> anyhow::Result<Self> {
-        let auth = Auth::new(
-            pool.clone(),
-            AuthSettings {
-                jwt_secret: config.jwt_secret.clone(),
-                access_token_minutes: config.access_token_minutes,
-                refresh_token_minutes: config.refresh_token_minutes,
-                attempts_per_minute: config.auth_rate_limit_per_minute,
-                refresh_grace: Duration::from_secs(config.refresh_grace_secs),
-                janitor_interval: Duration::from_secs(config.janitor_interval_secs),
-                mail: MailSettings {
-                    smtp_url: config.email_smtp_url.clone(),
-                    from: config.email_from.clone(),
-                    frontend_url: config.frontend_url.clone(),
-                    log_links: !config.is_production(),
-                },
-            },
-        )
-        .await?;
+        let auth = Auth::new(pool.clone(), auth_settings(&config)).await?;
         if config.email_smtp_url.is_none() {
             tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
         }
-        let api_keys = ApiKeys::new(
-            pool.clone(),
-            ApiKeySettings {
-                secret: config.secret_key.clone(),
-                max_active_per_user: config.max_api_keys_per_user,
-                last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
-            },
-        );
+        let api_keys = ApiKeys::new(pool.clone(), api_key_settings(&config));
         let (catalog, source) = Catalog::load_configured(
             config.models_file.as_deref(),
             &Defaults {
@@ -126,8 +106,12 @@ impl AppState {
             media_storage(&config)?,
             UrlSigner::new(config.secret_key.as_bytes(), config.media.url_ttl_secs),
         ));
-        let auth: Arc<dyn AuthService> = Arc::new(auth);
-        let api_keys: Arc<dyn ApiKeyService> = Arc::new(api_keys);
+        let auth = Arc::new(auth);
+        let user_admin: Arc<dyn UserAdmin> = auth.clone();
+        let auth: Arc<dyn AuthService> = auth;
+        let api_keys = Arc::new(api_keys);
+        let key_admin: Arc<dyn KeyAdmin> = api_keys.clone();
+        let api_keys: Arc<dyn ApiKeyService> = api_keys;
         let keys = Arc::new(KeysOfAccount(api_keys.clone()));
         let oauth = OAuth::new(pool.clone(), oauth_providers, auth.clone(), keys);
         Ok(Self {
@@ -135,6 +119,9 @@ impl AppState {
             usage,
             limits,
             usage_writer,
+            user_admin,
+            key_admin,
+            audit: AuditLog::start(pool.clone()),
             config: Arc::new(config),
             pool,
             auth,
@@ -166,6 +153,9 @@ impl AppState {
                 &self.config.media.url,
                 self.config.public_url.clone(),
             )))
+            .app_data(web::Data::from(self.user_admin.clone()))
+            .app_data(web::Data::from(self.key_admin.clone()))
+            .app_data(web::Data::new(self.audit.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
             .app_data(web::Data::new(self.image_generator()))
     }
@@ -213,6 +203,35 @@ impl AppState {
         }
         self.api_keys.flush().await;
         self.usage_writer.close().await;
+        self.audit.close().await;
+    }
+}
+
+/// The accounts service's settings (shared with `studio-gateway admin`).
+pub fn auth_settings(config: &Config) -> AuthSettings {
+    AuthSettings {
+        jwt_secret: config.jwt_secret.clone(),
+        access_token_minutes: config.access_token_minutes,
+        refresh_token_minutes: config.refresh_token_minutes,
+        attempts_per_minute: config.auth_rate_limit_per_minute,
+        refresh_grace: Duration::from_secs(config.refresh_grace_secs),
+        janitor_interval: Duration::from_secs(config.janitor_interval_secs),
+        admin_emails: config.admin_emails.clone(),
+        audit_retention_days: i64::from(config.audit_retention_days),
+        mail: MailSettings {
+            smtp_url: config.email_smtp_url.clone(),
+            from: config.email_from.clone(),
+            frontend_url: config.frontend_url.clone(),
+            log_links: !config.is_production(),
+        },
+    }
+}
+
+pub fn api_key_settings(config: &Config) -> ApiKeySettings {
+    ApiKeySettings {
+        secret: config.secret_key.clone(),
+        max_active_per_user: config.max_api_keys_per_user,
+        last_used_flush: Duration::from_secs(config.last_used_flush_secs.max(1)),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Developer tasks: `cargo xtask <dev|test|lint|migrate|sdk-check|bench|ci>`.
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|bench|ci>`.
 
 mod bench;
 mod process;
@@ -14,6 +14,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   test      run the whole test suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
   lint      cargo fmt --check and clippy with -D warnings
   migrate   apply pending migrations to DATABASE_URL (default ./data/studio.db)
+  admin     studio-gateway admin … on DATABASE_URL: create-user, set-role, disable, enable
+            (cargo xtask admin create-user --email you@example.com --admin)
   sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
             openai into target/sdk-venv)
   bench     load-test the release gateway against the dev inference server, direct vs through
@@ -31,6 +33,11 @@ fn main() -> Result<()> {
         Some("test") => test(&args[1..]),
         Some("lint") => lint(),
         Some("migrate") => cargo(&["run", "--quiet", "--bin", "studio-gateway", "--", "migrate"]),
+        Some("admin") => {
+            let mut forwarded = vec!["run", "--quiet", "--bin", "studio-gateway", "--", "admin"];
+            forwarded.extend(args[1..].iter().map(String::as_str));
+            cargo(&forwarded)
+        }
         Some("sdk-check") => sdk_check::run_check(),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),

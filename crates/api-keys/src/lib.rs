@@ -4,6 +4,7 @@
 //! server secret. Verification is served from a bounded cache (negative answers too) so a busy
 //! key costs no database round trip; revocations from other instances arrive by polling.
 
+mod admin;
 mod cache;
 mod error;
 mod key;
@@ -12,6 +13,7 @@ mod service;
 mod store;
 mod types;
 
+pub use admin::{AdminKeyInfo, KeyAdmin};
 pub use error::ApiKeyError;
 pub use key::KEY_PREFIX;
 pub use service::{ApiKeyService, ApiKeySettings, ApiKeys};

@@ -49,9 +49,9 @@ pub struct ApiKeySettings {
 }
 
 pub struct ApiKeys {
-    store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     hasher: KeyHasher,
-    cache: Cache<String, Lookup>,
+    pub(crate) cache: Cache<String, Lookup>,
     last_used: Arc<LastUsed>,
     max_active: u32,
     tasks: Vec<tokio::task::JoinHandle<()>>,

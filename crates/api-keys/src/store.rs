@@ -57,7 +57,7 @@ impl From<ApiKeyRow> for ApiKeyInfo {
 }
 
 pub struct Store {
-    pool: DbPool,
+    pub(crate) pool: DbPool,
 }
 
 impl Store {

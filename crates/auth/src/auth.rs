@@ -15,7 +15,7 @@ use crate::{
     store::{RefreshRow, SessionRow, Store, UserRow},
     tokens::AccessTokens,
     types::*,
-    AuthError,
+    AuthError, Role,
 };
 
 #[derive(Debug, Clone)]
@@ -29,6 +29,10 @@ pub struct AuthSettings {
     pub mail: MailSettings,
     /// How often the janitor purges expired rows.
     pub janitor_interval: Duration,
+    /// Verified addresses that become admins when they sign up or sign in (lowercase).
+    pub admin_emails: Vec<String>,
+    /// How long the janitor keeps audit events.
+    pub audit_retention_days: i64,
 }
 
 pub struct Auth {
@@ -41,6 +45,7 @@ pub struct Auth {
     pub(crate) refresh_grace: chrono::Duration,
     refresh_lifetime: chrono::Duration,
     pub(crate) dummy_hash: String,
+    admin_emails: Vec<String>,
     tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
@@ -61,6 +66,7 @@ impl From<RateLimited> for AuthError {
 impl Auth {
     pub async fn new(pool: DbPool, settings: AuthSettings) -> Result<Self, AuthError> {
         let janitor = Janitor::new(pool.clone(), settings.refresh_token_minutes)
+            .keep_audit_events_for(settings.audit_retention_days)
             .spawn(settings.janitor_interval.max(Duration::from_secs(1)));
         let store = Arc::new(Store::new(pool));
         let tokens = AccessTokens::new(
@@ -82,6 +88,11 @@ impl Auth {
                 .unwrap_or(chrono::Duration::zero()),
             refresh_lifetime: chrono::Duration::minutes(settings.refresh_token_minutes),
             dummy_hash,
+            admin_emails: settings
+                .admin_emails
+                .iter()
+                .map(|e| e.trim().to_lowercase())
+                .collect(),
             tasks: [poller, janitor],
         })
     }
@@ -118,9 +129,19 @@ impl Auth {
 
     pub(crate) async fn open_session(
         &self,
-        user: UserRow,
+        mut user: UserRow,
         client: ClientInfo,
     ) -> Result<AuthResponse, AuthError> {
+        if user.disabled_at.is_some() {
+            return Err(AuthError::AccountDisabled);
+        }
+        // STUDIO_ADMIN_EMAILS: only a proved address may claim a listed one.
+        let listed = self.admin_emails.contains(&user.email);
+        if listed && user.email_verified && user.role != Role::Admin.as_str() {
+            self.store.set_role(&user.id, Role::Admin, now()).await?;
+            tracing::info!(user = %user.id, "promoted to admin by STUDIO_ADMIN_EMAILS");
+            user.role = Role::Admin.as_str().to_owned();
+        }
         let started = now();
         let session = SessionRow {
             id: new_id(),
@@ -134,7 +155,7 @@ impl Auth {
         };
         let (token, row) = self.new_refresh_row(&session.id);
         self.store.create_session(&session, &row).await?;
-        let access = self.tokens.issue(&user.id, &session.id)?;
+        let access = self.tokens.issue(&user.id, &session.id, &user.role)?;
         Ok(self.respond_with(user, access, token))
     }
 

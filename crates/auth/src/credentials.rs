@@ -37,6 +37,8 @@ impl Auth {
             created_at,
             updated_at: created_at,
             email_verified: false,
+            role: crate::Role::User.as_str().to_owned(),
+            disabled_at: None,
         };
         match self.store.insert_user(&user).await {
             Err(error) if error.is_unique_violation() => return Err(AuthError::EmailTaken),

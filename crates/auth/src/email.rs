@@ -129,7 +129,8 @@ impl Auth {
         Ok(())
     }
 
-    pub(crate) async fn reset(&self, token: &str, password: String) -> Result<(), AuthError> {
+    /// Returns the account whose password was reset.
+    pub(crate) async fn reset(&self, token: &str, password: String) -> Result<String, AuthError> {
         check_password("password", &password)?;
         let row = self
             .store
@@ -145,7 +146,8 @@ impl Auth {
             .spend_email_tokens(&row.user_id, Purpose::Reset, now())
             .await?;
         tracing::info!(user = %row.user_id, "password reset by mail; every session ended");
-        self.end_sessions(&row.user_id, None).await
+        self.end_sessions(&row.user_id, None).await?;
+        Ok(row.user_id)
     }
 
     /// A verified provider identity proved the address of an account nobody had verified: the

@@ -28,6 +28,10 @@ pub enum AuthError {
     AlreadyVerified,
     #[error("the link is invalid, expired or already used")]
     InvalidEmailToken,
+    #[error("this account is disabled; contact the operators of this Studio")]
+    AccountDisabled,
+    #[error("this would leave no enabled admin; promote another admin first")]
+    LastAdmin,
     #[error("too many sign-ins at once; retry in a second")]
     Busy,
     #[error(transparent)]

@@ -1,6 +1,6 @@
 //! The janitor: a background task that deletes what can no longer be used (expired refresh
 //! tokens, sessions ended longer ago than a refresh token lives, stale OAuth flows and codes,
-//! expired mailed tokens), in small batches along an index so that no statement holds a lock
+//! expired mailed tokens, audit events past their retention), in small batches along an index so that no statement holds a lock
 //! for long, on either database.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use studio_core::{
     db_run,
-    schema::{auth_sessions, email_tokens, oauth_codes, oauth_flows, refresh_tokens},
+    schema::{audit_events, auth_sessions, email_tokens, oauth_codes, oauth_flows, refresh_tokens},
     time::now,
     DbError, DbPool,
 };
@@ -25,11 +25,13 @@ pub struct Purged {
     pub oauth_flows: usize,
     pub oauth_codes: usize,
     pub email_tokens: usize,
+    pub audit_events: usize,
 }
 
 pub struct Janitor {
     pool: DbPool,
     refresh_lifetime: chrono::Duration,
+    audit_retention: chrono::Duration,
 }
 
 /// Deletes, `BATCH` rows a statement, the rows of `$table` (keyed by `$key`) matching `$cond`.
@@ -63,7 +65,14 @@ impl Janitor {
         Self {
             pool,
             refresh_lifetime: chrono::Duration::minutes(refresh_token_minutes),
+            audit_retention: chrono::Duration::days(365),
         }
+    }
+
+    /// `STUDIO_AUDIT_RETENTION_DAYS`: audit events older than this are deleted.
+    pub fn keep_audit_events_for(mut self, days: i64) -> Self {
+        self.audit_retention = chrono::Duration::days(days.max(1));
+        self
     }
 
     /// Runs every `interval` until the task is aborted; a failed run is logged and retried.
@@ -109,6 +118,12 @@ impl Janitor {
                 email_tokens,
                 token_hash,
                 email_tokens::expires_at.lt(at)
+            )?,
+            audit_events: purge!(
+                pool,
+                audit_events,
+                id,
+                audit_events::created_at.lt(at - self.audit_retention)
             )?,
         })
     }

@@ -11,9 +11,11 @@ mod janitor;
 mod limits;
 mod mail;
 pub mod oauth;
+mod operators;
 mod password;
 pub(crate) mod refresh;
 mod revocations;
+mod role;
 mod rotation;
 mod seal;
 mod service;
@@ -27,7 +29,10 @@ pub use error::AuthError;
 pub use janitor::{Janitor, Purged};
 pub use limits::{network_of, Limits, RateLimited};
 pub use mail::MailSettings;
+pub use operators::UserAdmin;
+pub use role::Role;
 pub use service::{AuthService, Throttled};
+pub use store::UserFilter;
 pub use tokens::{AccessClaims, AccessTokens};
 pub use types::{
     AuthResponse, ChangePassword, ClientInfo, Credentials, EmailToken, ForgotPassword,

@@ -36,7 +36,10 @@ impl Auth {
         }
         let user = self.existing_user(&session.user_id).await?;
         let (token, next) = self.new_refresh_row(&session.id);
-        let access = self.tokens.issue(&user.id, &session.id)?;
+        if user.disabled_at.is_some() {
+            return Err(AuthError::AccountDisabled);
+        }
+        let access = self.tokens.issue(&user.id, &session.id, &user.role)?;
         let sealed = seal::seal(presented, &token, &access);
         if self.store.rotate(&used, &next, &sealed, current).await? {
             return Ok(self.respond_with(user, access, token));

@@ -55,7 +55,8 @@ pub trait AuthService: Send + Sync {
     async fn resend_verification(&self, caller: &AccessClaims) -> Result<(), AuthError>;
     /// Mails a reset link if the address has an account; answers the same either way.
     fn forgot_password(&self, email: &str, client: &ClientInfo) -> Result<(), AuthError>;
-    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError>;
+    /// Returns the account whose password was reset.
+    async fn reset_password(&self, token: &str, password: String) -> Result<String, AuthError>;
     /// A verified provider identity proved the address of an unverified account: its password
     /// is removed and every session ends (the caller revokes what else the account holds).
     async fn hand_over(&self, user_id: &str) -> Result<(), AuthError>;
@@ -131,15 +132,7 @@ impl AuthService for Auth {
         let rows = self.store.live_sessions(&caller.sub, now()).await?;
         Ok(rows
             .into_iter()
-            .map(|row| SessionInfo {
-                current: row.id == caller.sid,
-                id: row.id,
-                user_agent: row.user_agent,
-                ip_address: row.ip_address,
-                created_at: row.created_at,
-                last_used_at: row.last_used_at,
-                expires_at: row.expires_at,
-            })
+            .map(|row| row.into_info(Some(&caller.sid)))
             .collect())
     }
 
@@ -172,7 +165,7 @@ impl AuthService for Auth {
         self.forgot(email, client)
     }
 
-    async fn reset_password(&self, token: &str, password: String) -> Result<(), AuthError> {
+    async fn reset_password(&self, token: &str, password: String) -> Result<String, AuthError> {
         self.reset(token, password).await
     }
 

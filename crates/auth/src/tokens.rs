@@ -20,6 +20,19 @@ pub struct AccessClaims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// `user` or `admin` when the token was issued; tokens from before roles existed are users.
+    #[serde(default = "user_role")]
+    pub role: String,
+}
+
+fn user_role() -> String {
+    "user".to_owned()
+}
+
+impl AccessClaims {
+    pub fn is_admin(&self) -> bool {
+        crate::Role::from_stored(&self.role) == crate::Role::Admin
+    }
 }
 
 pub struct AccessTokens {
@@ -45,7 +58,7 @@ impl AccessTokens {
         }
     }
 
-    pub fn issue(&self, user_id: &str, session_id: &str) -> Result<String, AuthError> {
+    pub fn issue(&self, user_id: &str, session_id: &str, role: &str) -> Result<String, AuthError> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
             sub: user_id.to_owned(),
@@ -56,6 +69,7 @@ impl AccessTokens {
             iat: now,
             nbf: now,
             exp: now + self.lifetime_secs,
+            role: role.to_owned(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Internal(e.to_string()))
@@ -76,13 +90,14 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_other_secrets_do_not() {
         let tokens = AccessTokens::new(b"0123456789abcdef0123456789abcdef", 15);
-        let token = tokens.issue("user", "session").unwrap();
+        let token = tokens.issue("user", "session", "admin").unwrap();
         let claims = tokens.verify(&token).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.sid.as_str()),
             ("user", "session")
         );
         assert_eq!(claims.exp - claims.iat, 15 * 60);
+        assert!(claims.is_admin());
         let other = AccessTokens::new(b"another-secret-another-secret-xx", 15);
         assert!(other.verify(&token).is_err());
     }

@@ -15,6 +15,11 @@ pub struct User {
     pub first_name: String,
     pub last_name: String,
     pub avatar_url: Option<String>,
+    /// `user` or `admin`.
+    pub role: String,
+    /// When an operator locked the account out; `null` while it may sign in.
+    #[serde(with = "serde_utc::option")]
+    pub disabled_at: Option<NaiveDateTime>,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,
     #[serde(with = "serde_utc")]

@@ -94,6 +94,10 @@ pub struct Config {
     pub janitor_interval_secs: u64,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// `STUDIO_ADMIN_EMAILS`: verified addresses promoted to admin at sign-up or sign-in.
+    pub admin_emails: Vec<String>,
+    /// `STUDIO_AUDIT_RETENTION_DAYS`: how long audit events are kept.
+    pub audit_retention_days: u32,
 }
 
 impl Config {
@@ -207,7 +211,20 @@ impl Config {
                 "300",
                 "not a number of seconds",
             ),
+            admin_emails: vars
+                .list("STUDIO_ADMIN_EMAILS", "")
+                .into_iter()
+                .map(|email| email.to_lowercase())
+                .collect(),
+            audit_retention_days: vars.parsed(
+                "STUDIO_AUDIT_RETENTION_DAYS",
+                "365",
+                "not a whole number of days",
+            ),
         };
+        if config.audit_retention_days == 0 {
+            vars.fail("STUDIO_AUDIT_RETENTION_DAYS", "must be at least 1 day");
+        }
         let usage_journal = vars.optional("STUDIO_USAGE_JOURNAL").map_or_else(
             || config.data_dir.join("usage-journal.jsonl"),
             PathBuf::from,

@@ -12,6 +12,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_verified -> Bool,
+        role -> Text,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -209,3 +211,18 @@ diesel::table! {
 
 diesel::joinable!(images -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(images, users);
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        action -> Text,
+        outcome -> Text,
+        actor_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}

@@ -2,6 +2,7 @@
 //! by a pipeline that cannot lose a record (journal, replay, dead letters), and the per-user
 //! summaries the dashboard shows.
 
+mod admin;
 mod journal;
 mod pipeline;
 mod query;
@@ -10,6 +11,7 @@ mod store;
 mod summary;
 mod writer;
 
+pub use admin::{admin_report, AdminUsageReport, Share};
 pub use query::{UsageQuery, UsageQueryError, MAX_RANGE_DAYS};
 pub use record::UsageRecord;
 pub use summary::{UsageReport, UsageService, UsageSummaries, UsageTotals};

@@ -70,6 +70,38 @@ impl UsageQuery {
     }
 }
 
+const DAY_SECS: i64 = 86_400;
+/// Every time zone's offset is a multiple of 15 minutes, so such buckets fall in one local day.
+const QUARTER_HOUR_SECS: i64 = 900;
+
+impl UsageQuery {
+    /// The width of the time buckets the database sums into: whole UTC days, or quarter hours
+    /// that are then gathered into the time zone's days.
+    pub(crate) fn bucket_secs(&self) -> i64 {
+        if self.tz.is_some() {
+            QUARTER_HOUR_SECS
+        } else {
+            DAY_SECS
+        }
+    }
+
+    /// The (local) day bucket `index` falls in.
+    pub(crate) fn day_of_bucket(&self, index: i64) -> NaiveDate {
+        let start = DateTime::from_timestamp(index * self.bucket_secs(), 0)
+            .unwrap_or_default()
+            .naive_utc();
+        match self.tz {
+            Some(tz) => start.and_utc().with_timezone(&tz).date_naive(),
+            None => start.date(),
+        }
+    }
+
+    pub(crate) fn tz_name(&self) -> String {
+        self.tz
+            .map_or_else(|| "UTC".to_owned(), |tz| tz.name().to_owned())
+    }
+}
+
 /// Years outside this window are refused before any date arithmetic can overflow.
 const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 

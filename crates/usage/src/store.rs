@@ -7,7 +7,7 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 use studio_core::{db_run, schema::usage_records, DbError, DbPool};
 
-use crate::UsageRecord;
+use crate::{UsageRecord, UsageTotals};
 
 /// Rows per statement. PostgreSQL allows 65,535 bound values per statement and a record has
 /// 17 columns (at most 3,855 rows); SQLite's limit is 32,766. 500 stays far below both.
@@ -65,21 +65,20 @@ pub struct UsageGroup {
     pub bucket: i64,
     #[diesel(sql_type = Text)]
     pub model: String,
-    #[diesel(sql_type = BigInt)]
-    pub requests: i64,
-    #[diesel(sql_type = BigInt)]
-    pub prompt_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    pub completion_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    pub total_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    pub cancelled_requests: i64,
-    #[diesel(sql_type = BigInt)]
-    pub estimated_tokens: i64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub cost_usd: f64,
+    #[diesel(embed)]
+    pub totals: UsageTotals,
 }
+
+/// The sums of a report's groups, in `UsageTotals`' column names (shared with the admin report).
+pub(crate) const SUM_COLUMNS: &str = "COUNT(*) AS requests, \
+    CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
+    CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
+    CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens, \
+    CAST(COALESCE(SUM(CASE WHEN cancelled THEN 1 ELSE 0 END), 0) AS BIGINT) \
+        AS cancelled_requests, \
+    CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
+        AS estimated_tokens, \
+    CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd";
 
 /// The sums per bucket and model, computed by the database on the (user, time) index: the
 /// dashboard reads a few hundred rows, not every request of the range.
@@ -90,21 +89,15 @@ pub async fn grouped(
     to: chrono::NaiveDateTime,
     bucket_secs: i64,
 ) -> Result<Vec<UsageGroup>, DbError> {
-    const SUMS: &str = "model, COUNT(*) AS requests, \
-        CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
-        CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
-        CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens, \
-        CAST(COALESCE(SUM(CASE WHEN cancelled THEN 1 ELSE 0 END), 0) AS BIGINT) \
-            AS cancelled_requests, \
-        CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
-            AS estimated_tokens, \
-        CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd \
+    let sums = format!(
+        "model, {SUM_COLUMNS} \
         FROM usage_records WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 \
-        GROUP BY bucket, model ORDER BY bucket, model";
+        GROUP BY bucket, model ORDER BY bucket, model"
+    );
     let sqlite =
-        format!("SELECT CAST(strftime('%s', created_at) AS INTEGER) / $4 AS bucket, {SUMS}");
+        format!("SELECT CAST(strftime('%s', created_at) AS INTEGER) / $4 AS bucket, {sums}");
     let postgres = format!(
-        "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM created_at)) AS BIGINT) / $4 AS bucket, {SUMS}"
+        "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM created_at)) AS BIGINT) / $4 AS bucket, {sums}"
     );
     db_run!(
         pool,

@@ -3,39 +3,43 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use studio_core::{DbError, DbPool};
 
-use crate::{
-    store::{self, UsageGroup},
-    UsageQuery,
-};
+use crate::{store, UsageQuery};
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, diesel::QueryableByName)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageTotals {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub requests: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub prompt_tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub completion_tokens: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub total_tokens: i64,
     /// Requests whose client went away before the answer was complete.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub cancelled_requests: i64,
     /// Tokens Studio estimated because the upstream reported none (part of the totals).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub estimated_tokens: i64,
     /// Priced from the catalog when each request was made; models without pricing cost 0.
+    #[diesel(sql_type = diesel::sql_types::Double)]
     pub cost_usd: f64,
 }
 
 impl UsageTotals {
-    fn add(&mut self, group: &UsageGroup) {
-        self.requests += group.requests;
-        self.prompt_tokens += group.prompt_tokens;
-        self.completion_tokens += group.completion_tokens;
-        self.total_tokens += group.total_tokens;
-        self.cancelled_requests += group.cancelled_requests;
-        self.estimated_tokens += group.estimated_tokens;
-        self.cost_usd += group.cost_usd;
+    pub(crate) fn merge(&mut self, other: &UsageTotals) {
+        self.requests += other.requests;
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+        self.total_tokens += other.total_tokens;
+        self.cancelled_requests += other.cancelled_requests;
+        self.estimated_tokens += other.estimated_tokens;
+        self.cost_usd += other.cost_usd;
     }
 }
 
@@ -91,10 +95,6 @@ impl UsageSummaries {
     }
 }
 
-const DAY_SECS: i64 = 86_400;
-/// Every time zone's offset is a multiple of 15 minutes, so such buckets fall in one local day.
-const QUARTER_HOUR_SECS: i64 = 900;
-
 #[async_trait]
 impl UsageService for UsageSummaries {
     async fn spent_since(
@@ -107,33 +107,41 @@ impl UsageService for UsageSummaries {
     }
 
     async fn report(&self, user_id: &str, query: UsageQuery) -> Result<UsageReport, DbError> {
-        let bucket_secs = if query.tz.is_some() {
-            QUARTER_HOUR_SECS
-        } else {
-            DAY_SECS
-        };
-        let groups = store::grouped(&self.pool, user_id, query.from, query.to, bucket_secs).await?;
-        let mut totals = UsageTotals::default();
+        let groups = store::grouped(
+            &self.pool,
+            user_id,
+            query.from,
+            query.to,
+            query.bucket_secs(),
+        )
+        .await?;
         let mut by_day: BTreeMap<NaiveDate, UsageTotals> = BTreeMap::new();
         let mut by_model: BTreeMap<String, UsageTotals> = BTreeMap::new();
         for group in &groups {
-            let start = DateTime::from_timestamp(group.bucket * bucket_secs, 0)
-                .unwrap_or_default()
-                .naive_utc();
-            let day = match query.tz {
-                Some(tz) => start.and_utc().with_timezone(&tz).date_naive(),
-                None => start.date(),
-            };
-            totals.add(group);
-            by_day.entry(day).or_default().add(group);
-            by_model.entry(group.model.clone()).or_default().add(group);
+            let day = query.day_of_bucket(group.bucket);
+            by_day.entry(day).or_default().merge(&group.totals);
+            by_model
+                .entry(group.model.clone())
+                .or_default()
+                .merge(&group.totals);
         }
-        Ok(UsageReport {
+        Ok(UsageReport::assemble(&query, by_day, by_model))
+    }
+}
+
+impl UsageReport {
+    /// The report of `query` from its sums by day and by model; the totals are the days'.
+    pub(crate) fn assemble(
+        query: &UsageQuery,
+        by_day: BTreeMap<NaiveDate, UsageTotals>,
+        by_model: impl IntoIterator<Item = (String, UsageTotals)>,
+    ) -> Self {
+        let mut totals = UsageTotals::default();
+        by_day.values().for_each(|day| totals.merge(day));
+        UsageReport {
             from: query.from,
             to: query.to,
-            tz: query
-                .tz
-                .map_or_else(|| "UTC".to_owned(), |tz| tz.name().to_owned()),
+            tz: query.tz_name(),
             totals,
             by_day: by_day
                 .into_iter()
@@ -143,6 +151,6 @@ impl UsageService for UsageSummaries {
                 .into_iter()
                 .map(|(model, totals)| ModelUsage { model, totals })
                 .collect(),
-        })
+        }
     }
 }

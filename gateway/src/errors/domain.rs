@@ -30,6 +30,12 @@ impl From<AuthError> for ApiError {
                 ApiError::unauthorized("invalid_refresh_token", error.to_string())
             }
             AuthError::NotFound => ApiError::not_found("not found"),
+            AuthError::AccountDisabled => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", error.to_string())
+            }
+            AuthError::LastAdmin => {
+                ApiError::new(StatusCode::CONFLICT, "last_admin", error.to_string())
+            }
             AuthError::AlreadyVerified => {
                 ApiError::new(StatusCode::CONFLICT, "already_verified", error.to_string())
             }
@@ -227,6 +233,9 @@ impl From<OAuthError> for ApiError {
             OAuthError::UnknownProvider | OAuthError::NotFound => ApiError::not_found(message),
             OAuthError::InvalidRedirect => ApiError::invalid_field("redirectTo", message),
             OAuthError::InvalidCode => ApiError::unauthorized("invalid_code", message),
+            OAuthError::AccountDisabled => {
+                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", message)
+            }
             OAuthError::LastSignInMethod => {
                 ApiError::new(StatusCode::CONFLICT, "last_sign_in_method", message)
             }

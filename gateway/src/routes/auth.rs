@@ -2,11 +2,16 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use studio_auth::{AuthService, ChangePassword, Credentials, ProfileUpdate, Registration};
+use studio_audit::{AuditEvent, AuditLog, Outcome};
+use studio_auth::{
+    AuthService, ChangePassword, Credentials, ProfileUpdate, Registration, UserAdmin,
+};
 
 use crate::{
+    errors::internal,
     errors::ApiError,
-    extractors::{AuthUser, Client},
+    extractors::{Audit, AuthUser, Client},
+    routes::admin::Paging,
 };
 
 type Auth = web::Data<dyn AuthService>;
@@ -25,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/password").route(web::post().to(change_password)))
             .service(web::resource("/sessions").route(web::get().to(sessions)))
+            .service(web::resource("/activity").route(web::get().to(activity)))
             .service(web::resource("/sessions/{id}").route(web::delete().to(revoke_session))),
     );
 }
@@ -45,19 +51,49 @@ struct LogoutBody {
 async fn register(
     auth: Auth,
     client: Client,
+    audit: Audit,
     body: web::Json<Registration>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = auth.register(body.into_inner(), client.0).await?;
-    Ok(HttpResponse::Created().json(response))
+    let result = auth
+        .register(body.into_inner(), client.0)
+        .await
+        .map_err(ApiError::from);
+    let user = result.as_ref().ok().map(|r| r.user.id.as_str());
+    audit.outcome("auth.sign_up", user, user, &result);
+    Ok(HttpResponse::Created().json(result?))
 }
 
+/// Both outcomes are audited; a failure names the account it was aimed at (if there is one)
+/// and never the password.
 async fn login(
     auth: Auth,
+    admin: web::Data<dyn UserAdmin>,
     client: Client,
+    audit: Audit,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = auth.login(body.into_inner(), client.0).await?;
-    Ok(HttpResponse::Ok().json(response))
+    let credentials = body.into_inner();
+    let email = credentials.email.clone();
+    match auth.login(credentials, client.0).await {
+        Ok(response) => {
+            let user = Some(response.user.id.as_str());
+            audit.ok("auth.sign_in", user, user);
+            Ok(HttpResponse::Ok().json(response))
+        }
+        Err(error) => {
+            let error = ApiError::from(error);
+            let target = admin.user_by_email(&email).await.ok().flatten();
+            audit.record(
+                AuditEvent::new("auth.sign_in", Outcome::Refused)
+                    .subject(target.as_ref().map(|u| u.id.as_str()))
+                    .details(serde_json::json!({
+                        "reason": error.code,
+                        "email": email.chars().take(320).collect::<String>(),
+                    })),
+            );
+            Err(error)
+        }
+    }
 }
 
 async fn refresh(auth: Auth, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
@@ -109,10 +145,16 @@ async fn change_password(
     auth: Auth,
     user: AuthUser,
     client: Client,
+    audit: Audit,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.change_password(&user.0, body.into_inner(), client.0)
-        .await?;
+    let result = auth
+        .change_password(&user.0, body.into_inner(), client.0)
+        .await
+        .map_err(ApiError::from);
+    let id = Some(user.user_id());
+    audit.outcome("auth.password.change", id, id, &result);
+    result?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -123,8 +165,29 @@ async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> 
 async fn revoke_session(
     auth: Auth,
     user: AuthUser,
+    audit: Audit,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.revoke_session(&user.0, &id).await?;
+    audit.record(
+        AuditEvent::new("auth.session.revoke", Outcome::Succeeded)
+            .actor(Some(user.user_id()))
+            .subject(Some(user.user_id()))
+            .details(serde_json::json!({ "sessionId": id.as_str() })),
+    );
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own security events, newest first: what was done to the account and by it.
+async fn activity(
+    log: web::Data<AuditLog>,
+    user: AuthUser,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let page = log
+        .store()
+        .activity(user.user_id(), &paging.request()?)
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok(HttpResponse::Ok().json(page))
 }

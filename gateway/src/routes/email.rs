@@ -5,7 +5,7 @@ use studio_auth::{AuthService, EmailToken, ForgotPassword, ResetPassword};
 
 use crate::{
     errors::ApiError,
-    extractors::{AuthUser, Client},
+    extractors::{Audit, AuthUser, Client},
 };
 
 type Auth = web::Data<dyn AuthService>;
@@ -17,8 +17,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/auth/password/reset").route(web::post().to(reset)));
 }
 
-async fn verify(auth: Auth, body: web::Json<EmailToken>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(auth.verify_email(&body.token).await?))
+async fn verify(
+    auth: Auth,
+    audit: Audit,
+    body: web::Json<EmailToken>,
+) -> Result<HttpResponse, ApiError> {
+    let result = auth.verify_email(&body.token).await.map_err(ApiError::from);
+    let user = result.as_ref().ok().map(|u| u.id.as_str());
+    audit.outcome("auth.email.verify", user, user, &result);
+    Ok(HttpResponse::Ok().json(result?))
 }
 
 async fn resend(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -37,8 +44,18 @@ async fn forgot(
     Ok(HttpResponse::Accepted().finish())
 }
 
-async fn reset(auth: Auth, body: web::Json<ResetPassword>) -> Result<HttpResponse, ApiError> {
+async fn reset(
+    auth: Auth,
+    audit: Audit,
+    body: web::Json<ResetPassword>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    auth.reset_password(&body.token, body.password).await?;
+    let result = auth
+        .reset_password(&body.token, body.password)
+        .await
+        .map_err(ApiError::from);
+    let user = result.as_ref().ok().map(String::as_str);
+    audit.outcome("auth.password.reset", user, user, &result);
+    result?;
     Ok(HttpResponse::NoContent().finish())
 }

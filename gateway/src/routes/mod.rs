@@ -1,5 +1,6 @@
 //! HTTP routes: thin handlers that call domain services and map their errors.
 
+pub(crate) mod admin;
 mod api_keys;
 mod auth;
 mod chat;
@@ -10,7 +11,7 @@ mod images;
 mod media;
 mod models;
 mod oauth;
-mod usage;
+pub(crate) mod usage;
 
 use actix_web::web;
 
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(chat::configure)
         .configure(chat_sessions::configure)
         .configure(images::configure)
-        .configure(usage::configure);
+        .configure(usage::configure)
+        .configure(admin::configure);
 }
 
 /// The signed media files, served under `MEDIA_URL`'s path.

@@ -7,12 +7,13 @@ use actix_web::{
     web, HttpRequest, HttpResponse,
 };
 use serde::Deserialize;
-use studio_auth::oauth::{CallbackParams, OAuthError, OAuthService};
+use studio_audit::{AuditEvent, Outcome};
+use studio_auth::oauth::{CallbackParams, Linked, OAuthError, OAuthService};
 use studio_core::Config;
 
 use crate::{
     errors::ApiError,
-    extractors::{request_origin, AuthUser, Client},
+    extractors::{request_origin, Audit, AuthUser, Client},
     negotiate::prefers_json,
 };
 
@@ -144,11 +145,26 @@ async fn finish(
     provider: String,
     params: CallbackParams,
 ) -> Result<HttpResponse, ApiError> {
+    let audit = Audit::from_request_parts(&req).ok_or_else(ApiError::internal)?;
     let binding = req.cookie(BROWSER_COOKIE).map(|c| c.value().to_owned());
     let mut target = url::Url::parse(&format!("{}/auth/callback", config.frontend_url))
         .map_err(|_| ApiError::internal())?;
     match oauth.callback(&provider, params, binding.as_deref()).await {
         Ok(outcome) => {
+            let action = match outcome.linked {
+                Linked::Known => None,
+                Linked::Linked | Linked::Created => Some("auth.oauth.link"),
+                Linked::TakenOver => Some("auth.oauth.takeover"),
+            };
+            if let Some(action) = action {
+                let user = Some(outcome.user_id.as_str());
+                audit.record(
+                    AuditEvent::new(action, Outcome::Succeeded)
+                        .actor(user)
+                        .subject(user)
+                        .details(serde_json::json!({ "provider": provider })),
+                );
+            }
             target
                 .query_pairs_mut()
                 .append_pair("code", &outcome.code)
@@ -157,6 +173,10 @@ async fn finish(
         Err(OAuthError::UnknownProvider) => return Err(OAuthError::UnknownProvider.into()),
         Err(error) => {
             tracing::warn!(%error, provider, "OAuth sign-in refused");
+            audit.record(
+                AuditEvent::new("auth.oauth.callback", Outcome::Refused)
+                    .details(serde_json::json!({ "provider": provider, "reason": error.code() })),
+            );
             target.query_pairs_mut().append_pair("error", error.code());
         }
     }
@@ -178,10 +198,16 @@ struct ExchangeBody {
 async fn exchange(
     oauth: OAuth,
     client: Client,
+    audit: Audit,
     body: web::Json<ExchangeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = oauth.exchange(&body.code, client.0).await?;
-    Ok(HttpResponse::Ok().json(response))
+    let result = oauth
+        .exchange(&body.code, client.0)
+        .await
+        .map_err(ApiError::from);
+    let user = result.as_ref().ok().map(|r| r.user.id.as_str());
+    audit.outcome("auth.oauth.sign_in", user, user, &result);
+    Ok(HttpResponse::Ok().json(result?))
 }
 
 async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -191,8 +217,15 @@ async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiErr
 async fn unlink(
     oauth: OAuth,
     user: AuthUser,
+    audit: Audit,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    oauth.unlink(user.user_id(), &id).await?;
+    let result = oauth
+        .unlink(user.user_id(), &id)
+        .await
+        .map_err(ApiError::from);
+    let me = Some(user.user_id());
+    audit.outcome("auth.oauth.unlink", me, me, &result);
+    result?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,11 +13,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/usage").route(web::get().to(report)));
 }
 
+/// `?from&to&tz`, checked the same way for a user's report and the operators'.
 #[derive(Deserialize)]
-struct Range {
+pub struct Range {
     from: Option<String>,
     to: Option<String>,
     tz: Option<String>,
+}
+
+impl Range {
+    pub fn query(&self) -> Result<UsageQuery, ApiError> {
+        UsageQuery::parse(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.tz.as_deref(),
+            studio_core::time::now(),
+        )
+        .map_err(|e| ApiError::invalid_field(e.param, e.message))
+    }
 }
 
 async fn report(
@@ -25,15 +38,8 @@ async fn report(
     user: AuthUser,
     range: web::Query<Range>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = UsageQuery::parse(
-        range.from.as_deref(),
-        range.to.as_deref(),
-        range.tz.as_deref(),
-        studio_core::time::now(),
-    )
-    .map_err(|e| ApiError::invalid_field(e.param, e.message))?;
     let report = usage
-        .report(user.user_id(), query)
+        .report(user.user_id(), range.query()?)
         .await
         .map_err(|e| internal(&e))?;
     Ok(HttpResponse::Ok().json(report))

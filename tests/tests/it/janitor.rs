@@ -99,3 +99,40 @@ async fn expired_rows_are_purged_in_batches_and_live_ones_kept(db: TestDb) {
     assert_eq!((later.sessions, later.email_tokens), (1, 1));
     assert_eq!(count(&pool).await, [0, 0, 0, 0]);
 }
+
+#[db_test]
+async fn audit_events_past_their_retention_are_purged(db: TestDb) {
+    // The app's own janitor (365 days) runs too, at start-up: it must find nothing to purge.
+    let app = TestApp::spawn(&db).await;
+    let target = TestApp::config(&db, &[]).unwrap().database;
+    let pool = studio_core::db::connect(&target, 2).await.unwrap();
+    let store = studio_audit::AuditStore::new(pool.clone());
+    let event = |days_ago: i64| {
+        let mut event =
+            studio_audit::AuditEvent::new("auth.sign_in", studio_audit::Outcome::Succeeded);
+        event.created_at = now() - chrono::Duration::days(days_ago);
+        event
+    };
+    store
+        .insert(&[event(31), event(300), event(29)])
+        .await
+        .unwrap();
+    let purged = Janitor::new(pool.clone(), 60)
+        .keep_audit_events_for(30)
+        .run_once(now())
+        .await
+        .unwrap();
+    assert_eq!(purged.audit_events, 2);
+    let left: i64 = db_run!(&pool, |conn| studio_core::schema::audit_events::table
+        .count()
+        .get_result(conn)
+        .await)
+    .unwrap();
+    assert_eq!(left, 1);
+    // Zero days would purge the log on every run: refused at start-up.
+    let zero = TestApp::config(&db, &[("STUDIO_AUDIT_RETENTION_DAYS", "0")])
+        .err()
+        .unwrap();
+    assert!(zero.iter().any(|e| e.var == "STUDIO_AUDIT_RETENTION_DAYS"));
+    app.stop().await;
+}

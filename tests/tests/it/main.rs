@@ -24,6 +24,7 @@ mod models;
 mod oauth;
 mod oauth_linking;
 mod oauth_start;
+mod operators;
 mod rate_limits;
 mod refresh_grace;
 mod revocation;

@@ -26,6 +26,8 @@ pub enum OAuthError {
     LastSignInMethod,
     #[error("not found")]
     NotFound,
+    #[error("this account is disabled; contact the operators of this Studio")]
+    AccountDisabled,
     #[error("too many sign-ins started; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
@@ -50,6 +52,7 @@ impl OAuthError {
             OAuthError::InvalidCode => "invalid_code",
             OAuthError::LastSignInMethod => "last_sign_in_method",
             OAuthError::NotFound => "not_found",
+            OAuthError::AccountDisabled => "account_disabled",
             OAuthError::RateLimited { .. } => "rate_limited",
             OAuthError::Database(_) | OAuthError::Internal(_) => "server_error",
         }

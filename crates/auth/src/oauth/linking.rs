@@ -16,6 +16,7 @@ use studio_core::{ids::new_id, time::now};
 use super::{
     provider::VerifiedIdentity,
     store::{IdentityRow, OAuthStore},
+    types::Linked,
     OAuthError,
 };
 use crate::{
@@ -59,16 +60,18 @@ impl Linker<'_> {
         provider: &str,
         identity: VerifiedIdentity,
         apple_user: Option<AppleUser>,
-    ) -> Result<String, OAuthError> {
+    ) -> Result<(String, Linked), OAuthError> {
         if let Some(known) = self.oauth.identity(provider, &identity.subject).await? {
-            return Ok(known.user_id);
+            return Ok((known.user_id, Linked::Known));
         }
         let email = identity.email.clone().ok_or(OAuthError::EmailRequired)?;
-        let user_id = match self.users.user_by_email(&email).await? {
-            Some(existing) if identity.email_verified && existing.email_verified => existing.id,
+        let (user_id, linked) = match self.users.user_by_email(&email).await? {
+            Some(existing) if identity.email_verified && existing.email_verified => {
+                (existing.id, Linked::Linked)
+            }
             Some(existing) if identity.email_verified => {
                 self.hand_over(&existing.id, provider).await?;
-                existing.id
+                (existing.id, Linked::TakenOver)
             }
             Some(_) => return Err(OAuthError::UnverifiedEmail),
             None => {
@@ -84,9 +87,11 @@ impl Linker<'_> {
                     created_at,
                     updated_at: created_at,
                     email_verified: identity.email_verified,
+                    role: crate::Role::User.as_str().to_owned(),
+                    disabled_at: None,
                 };
                 self.users.insert_user(&user).await?;
-                user.id
+                (user.id, Linked::Created)
             }
         };
         self.oauth
@@ -99,7 +104,7 @@ impl Linker<'_> {
                 created_at: now(),
             })
             .await?;
-        Ok(user_id)
+        Ok((user_id, linked))
     }
 
     async fn hand_over(&self, user_id: &str, provider: &str) -> Result<(), OAuthError> {

@@ -17,4 +17,4 @@ pub use config::{providers_from_lookup, AppleSigning, OAuthKind, OAuthProviderCo
 pub use error::OAuthError;
 pub use linking::AccountCredentials;
 pub use service::{OAuth, OAuthService};
-pub use types::{CallbackOutcome, CallbackParams, IdentityInfo, ProviderInfo, StartedFlow};
+pub use types::{CallbackOutcome, CallbackParams, IdentityInfo, Linked, ProviderInfo, StartedFlow};

@@ -181,7 +181,7 @@ impl OAuthService for OAuth {
             auth: self.auth.as_ref(),
             credentials: self.credentials.as_ref(),
         };
-        let user_id = linker
+        let (user_id, linked) = linker
             .account_for(provider_id, identity, apple_user)
             .await?;
         let one_time = random_token();
@@ -189,7 +189,7 @@ impl OAuthService for OAuth {
             .insert_code(
                 &CodeRow {
                     code_hash: digest(&one_time),
-                    user_id,
+                    user_id: user_id.clone(),
                     expires_at: now() + Duration::seconds(CODE_LIFETIME_SECS),
                 },
                 now(),
@@ -198,6 +198,8 @@ impl OAuthService for OAuth {
         Ok(CallbackOutcome {
             code: one_time,
             redirect_to: flow.redirect_to,
+            user_id,
+            linked,
         })
     }
 
@@ -215,6 +217,7 @@ impl OAuthService for OAuth {
             .await
             .map_err(|e| match e {
                 crate::AuthError::Database(db) => OAuthError::Database(db),
+                crate::AuthError::AccountDisabled => OAuthError::AccountDisabled,
                 other => OAuthError::Internal(other.to_string()),
             })
     }

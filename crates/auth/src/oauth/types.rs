@@ -31,6 +31,22 @@ pub struct CallbackOutcome {
     /// The one-time code for `POST /api/auth/oauth/exchange`.
     pub code: String,
     pub redirect_to: String,
+    /// The account signed in to, and how the identity came to belong to it (for the audit log).
+    pub user_id: String,
+    pub linked: Linked,
+}
+
+/// How a provider identity found its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linked {
+    /// Seen before.
+    Known,
+    /// New, linked to the verified account with the same address.
+    Linked,
+    /// New, and it proved the address of an unverified account: handed over (see `linking`).
+    TakenOver,
+    /// New, with a new account.
+    Created,
 }
 
 #[derive(Debug, Clone, Serialize)]

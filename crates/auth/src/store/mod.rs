@@ -2,9 +2,11 @@
 
 mod accounts;
 mod email_tokens;
+mod operators;
 mod sessions;
 
 pub use email_tokens::{EmailTokenRow, Purpose};
+pub use operators::UserFilter;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,7 +15,7 @@ use studio_core::{
     DbPool,
 };
 
-use crate::types::User;
+use crate::types::{SessionInfo, User};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -27,6 +29,9 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub email_verified: bool,
+    /// `user` or `admin` (see `Role`).
+    pub role: String,
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -38,6 +43,8 @@ impl From<UserRow> for User {
             last_name: row.last_name,
             avatar_url: row.avatar_url,
             email_verified: row.email_verified,
+            role: row.role,
+            disabled_at: row.disabled_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -55,6 +62,21 @@ pub struct SessionRow {
     pub last_used_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+}
+
+impl SessionRow {
+    /// As listed; `current` marks the caller's own session.
+    pub fn into_info(self, current: Option<&str>) -> SessionInfo {
+        SessionInfo {
+            current: current == Some(self.id.as_str()),
+            id: self.id,
+            user_agent: self.user_agent,
+            ip_address: self.ip_address,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -10,7 +10,8 @@ mod rows;
 
 use rows::*;
 
-/// The tables added after the first: usage, identities, OAuth flows and codes, mailed tokens.
+/// The tables added after the first: usage, identities, OAuth flows and codes, mailed tokens,
+/// audit events.
 async fn round_trip_later_tables(
     pool: &studio_core::DbPool,
     user_id: &str,
@@ -122,6 +123,25 @@ async fn round_trip_later_tables(
                 .await?,
             mailed
         );
+        let mut audited = studio_audit::AuditEvent::new("drift", studio_audit::Outcome::Refused)
+            .actor(Some(user_id))
+            .subject(Some(user_id))
+            .details(serde_json::json!({ "k": 1 }));
+        audited.ip_address = Some("127.0.0.1".into());
+        audited.user_agent = Some("ua".into());
+        audited.request_id = Some("r".into());
+        audited.created_at = t;
+        diesel::insert_into(audit_events::table)
+            .values(&audited)
+            .execute(conn)
+            .await?;
+        assert_eq!(
+            audit_events::table
+                .select(studio_audit::AuditEvent::as_select())
+                .first(conn)
+                .await?,
+            audited
+        );
         Ok(())
     })
 }
@@ -138,6 +158,8 @@ async fn round_trip(pool: &studio_core::DbPool) -> Result<(), DbError> {
         created_at: t,
         updated_at: t,
         email_verified: true,
+        role: "admin".into(),
+        disabled_at: Some(t),
     };
     let session = SessionRow {
         id: new_id(),

@@ -16,6 +16,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub email_verified: bool,
+    pub role: String,
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
