@@ -22,3 +22,4 @@ pub use proxy::{ChatProxy, ChatReply, ChatSettings};
 pub use relay::RelayStream;
 pub use studio_core::Caller;
 pub use studio_limits::RateInfo;
+pub use usage::UsageTag;

@@ -20,7 +20,7 @@ use crate::{
     request::ChatRequest,
     splice, sse,
     upstream::{self, Attempt, Clients, UpstreamResponse},
-    usage::{Accounting, Usage},
+    usage::{Accounting, Usage, UsageTag},
     ChatError,
 };
 
@@ -95,6 +95,18 @@ impl ChatProxy {
     }
 
     pub async fn complete(&self, caller: &Caller, body: Bytes) -> Result<ChatReply, ChatError> {
+        self.complete_tagged(caller, UsageTag::default(), body)
+            .await
+    }
+
+    /// [`complete`](Self::complete) for a request made inside Studio: its usage record also
+    /// names what it answered.
+    pub async fn complete_tagged(
+        &self,
+        caller: &Caller,
+        tag: UsageTag,
+        body: Bytes,
+    ) -> Result<ChatReply, ChatError> {
         let started = Instant::now();
         let request = ChatRequest::parse(body, self.catalog.as_ref())?;
         // Refused requests reach no upstream and use nothing: they leave no usage record.
@@ -111,6 +123,7 @@ impl ChatProxy {
             request.body.clone(),
         );
         accounting.limit(admission, request.model.pricing);
+        accounting.tag(tag);
         let mut last_error = None;
         // Until the first byte reaches the client, connection errors, 5xx and silence move on
         // to the next upstream; anything else is the answer.

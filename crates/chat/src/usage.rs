@@ -25,6 +25,13 @@ pub struct Usage {
     pub total_tokens: Option<i64>,
 }
 
+/// What a request answered inside Studio (a chat session's reply), kept on its usage record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageTag {
+    pub session_id: Option<String>,
+    pub message_id: Option<String>,
+}
+
 pub struct Accounting {
     writer: Option<UsageWriter>,
     record: UsageRecord,
@@ -70,6 +77,8 @@ impl Accounting {
                 cancelled: false,
                 created_at: now(),
                 cost_usd: 0.0,
+                session_id: None,
+                message_id: None,
             },
             started: Instant::now(),
             request_body,
@@ -85,6 +94,11 @@ impl Accounting {
     pub(crate) fn limit(&mut self, admission: Option<Admission>, pricing: Option<Pricing>) {
         self.admission = admission;
         self.pricing = pricing;
+    }
+
+    pub(crate) fn tag(&mut self, tag: UsageTag) {
+        self.record.session_id = tag.session_id;
+        self.record.message_id = tag.message_id;
     }
 
     pub fn upstream(&mut self, base_url: &str) {

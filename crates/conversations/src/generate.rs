@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt;
-use studio_chat::{ChatProxy, ChatReply};
+use studio_chat::{ChatProxy, ChatReply, UsageTag};
 use studio_core::{time::now, Caller};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -98,10 +98,14 @@ async fn generate(job: &Job, text: &mut String) -> Ending {
         api_key_id: None,
         key_limits: Default::default(),
     };
+    let tag = UsageTag {
+        session_id: Some(job.pending.session_id.clone()),
+        message_id: Some(job.pending.message_id.clone()),
+    };
     let started = tokio::select! {
         biased;
         () = job.reply.cancel.notified() => return Ending::new(CANCELLED, None),
-        started = job.proxy.complete(&caller, job.pending.body.clone()) => started,
+        started = job.proxy.complete_tagged(&caller, tag, job.pending.body.clone()) => started,
     };
     let mut relay = match started {
         Ok(ChatReply::Stream(relay, _)) => relay,

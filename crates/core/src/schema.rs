@@ -104,6 +104,8 @@ diesel::table! {
         cancelled -> Bool,
         created_at -> Timestamp,
         cost_usd -> Double,
+        session_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
     }
 }
 

@@ -209,6 +209,8 @@ mod tests {
                 .and_then(|d| d.and_hms_micro_opt(1, 2, 3, 456_789))
                 .unwrap(),
             cost_usd: 0.25,
+            session_id: Some("s".into()),
+            message_id: Some("m".into()),
         }
     }
 
@@ -231,6 +233,19 @@ mod tests {
         assert_eq!(journal.count_lines().unwrap(), 2);
         journal.clear().unwrap();
         assert_eq!(journal.count_lines().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_line_written_before_the_later_columns_still_parses() {
+        let mut old = serde_json::to_value(record("a")).unwrap();
+        for field in ["cost_usd", "session_id", "message_id"] {
+            old.as_object_mut().unwrap().remove(field);
+        }
+        let parsed: UsageRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (parsed.cost_usd, parsed.session_id, parsed.message_id),
+            (0.0, None, None)
+        );
     }
 
     #[test]

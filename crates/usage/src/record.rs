@@ -33,4 +33,9 @@ pub struct UsageRecord {
     /// price change never rewrites history.
     #[serde(default)]
     pub cost_usd: f64,
+    /// The chat session and assistant message a session reply was for (none for `/v1`).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<String>,
 }

@@ -135,3 +135,20 @@ async fn a_session_reply_is_accounted_through_the_same_proxy_as_v1(db: TestDb) {
     assert_eq!(stored["promptTokens"], record.prompt_tokens);
     assert_eq!(stored["estimated"], false);
 }
+
+#[db_test]
+async fn a_session_reply_record_names_its_session_and_message(db: TestDb) {
+    let (app, _up, token) = studio_tests::sessions::setup(&db).await;
+    let session =
+        studio_tests::sessions::create_session(&app, &token, serde_json::json!({"model": "chat"}))
+            .await;
+    let session = session["id"].as_str().unwrap();
+    let reply = studio_tests::sessions::say(&app, &token, session, "tag me").await;
+    let records = studio_tests::usage_records(&db, 1).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].session_id.as_deref(), Some(session));
+    assert_eq!(
+        records[0].message_id.as_deref(),
+        Some(reply.message_ids().1.as_str())
+    );
+}

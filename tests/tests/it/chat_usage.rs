@@ -53,6 +53,8 @@ async fn a_client_that_goes_away_cancels_upstream_work_and_is_still_accounted(db
         .find(|r| r.model == "slow")
         .expect("a usage record for the cancelled stream");
     assert!(record.cancelled);
+    // A /v1 call answers no session.
+    assert!(record.session_id.is_none() && record.message_id.is_none());
     assert!(record.completion_tokens > 0 && record.estimated);
 }
 

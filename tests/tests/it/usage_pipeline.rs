@@ -109,6 +109,8 @@ fn record(id: usize, user_id: &str) -> UsageRecord {
         cancelled: false,
         created_at: studio_core::time::now(),
         cost_usd: 0.0,
+        session_id: None,
+        message_id: None,
     }
 }
 

@@ -36,6 +36,8 @@ async fn round_trip_later_tables(
         cancelled: false,
         created_at: t,
         cost_usd: 0.5,
+        session_id: Some("session".into()),
+        message_id: Some("message".into()),
     };
     let identity = IdentityRow {
         id: new_id(),

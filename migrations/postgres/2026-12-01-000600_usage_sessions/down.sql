@@ -1,0 +1,2 @@
+ALTER TABLE usage_records DROP COLUMN message_id;
+ALTER TABLE usage_records DROP COLUMN session_id;
