@@ -93,3 +93,15 @@ fn database_url_scheme_picks_the_backend() {
     );
     assert!(config_from(&[("DATABASE_URL", "sqlite://:memory:")]).is_err());
 }
+
+#[test]
+fn max_connections_defaults_to_actix_and_parses() {
+    assert_eq!(config_from(&[]).unwrap().max_connections, 25_000);
+    let config = config_from(&[("STUDIO_MAX_CONNECTIONS", "12000")]).unwrap();
+    assert_eq!(config.max_connections, 12_000);
+    let errors = config_from(&[("STUDIO_MAX_CONNECTIONS", "lots")]).unwrap_err();
+    assert_eq!(errors[0].var, "STUDIO_MAX_CONNECTIONS");
+    assert!(errors[0]
+        .to_string()
+        .contains("not a number of connections"));
+}
