@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod errors;
 pub mod extractors;
+pub mod fd_limit;
 mod limits;
 pub mod middleware;
 pub mod negotiate;

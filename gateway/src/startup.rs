@@ -37,6 +37,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
+        let max_connections = config.max_connections;
+        let worker_count = workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        crate::fd_limit::raise(crate::fd_limit::needed(max_connections, worker_count));
         let shutdown_timeout = config.shutdown_timeout_secs;
         let state = AppState::build(config, oauth_providers, pool).await?;
         let factory_state = state.clone();
@@ -49,6 +54,7 @@ impl Application {
             // Small final writes (the last event, the chunk terminator) must not wait for the
             // client's delayed ACK.
             .tcp_nodelay(true)
+            .max_connections(max_connections)
             .listen(listener)?;
         if let Some(workers) = workers {
             server = server.workers(workers);

@@ -32,6 +32,8 @@ pub fn catalog(up: &str, refused: &str) -> String {
     text += &model("slow", "dev-chat:tokens=400,delay=20");
     text += &model("multiline", "dev-chat:tokens=6,multiline=true");
     text += &model("no-done", "dev-chat:tokens=6,nodone=true");
+    // Nagle check: 50 events with no delay, so any wait is the network stack's.
+    text += &model("fast", "dev-chat:tokens=3,delay=1");
     text += &model("tool-calls", "dev-chat:tokens=6,tools=true,usage=false");
     text += &format!(
         "[[models]]\nid = \"priced\"\ntype = \"chat\"\nmaxOutputTokens = 100\n\

@@ -98,6 +98,8 @@ pub struct Config {
     pub admin_emails: Vec<String>,
     /// `STUDIO_AUDIT_RETENTION_DAYS`: how long audit events are kept.
     pub audit_retention_days: u32,
+    /// Open client connections each worker accepts; past it, new ones wait in the backlog.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -199,6 +201,12 @@ impl Config {
                 .optional("STUDIO_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             workers: vars.optional("STUDIO_WORKERS").and_then(|w| w.parse().ok()),
+            // actix-web's own default.
+            max_connections: vars.parsed(
+                "STUDIO_MAX_CONNECTIONS",
+                "25000",
+                "not a number of connections",
+            ),
             email_smtp_url: vars.smtp_url("EMAIL_SMTP_URL"),
             email_from: vars.text("EMAIL_FROM", "Studio <no-reply@localhost>"),
             refresh_grace_secs: vars.parsed(

@@ -42,6 +42,8 @@ impl Accounting {
                 cancelled: false,
                 created_at: now(),
                 cost_usd: 0.0,
+                session_id: None,
+                message_id: None,
             },
             started: Instant::now(),
         }

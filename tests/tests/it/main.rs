@@ -21,6 +21,7 @@ mod janitor;
 mod limits;
 mod migrations;
 mod models;
+mod nagle;
 mod oauth;
 mod oauth_linking;
 mod oauth_start;

@@ -130,3 +130,15 @@ fn media_defaults_to_local_files_and_s3_needs_a_bucket() {
         ]
     );
 }
+
+#[test]
+fn max_connections_defaults_to_actix_and_parses() {
+    assert_eq!(config_from(&[]).unwrap().max_connections, 25_000);
+    let config = config_from(&[("STUDIO_MAX_CONNECTIONS", "12000")]).unwrap();
+    assert_eq!(config.max_connections, 12_000);
+    let errors = config_from(&[("STUDIO_MAX_CONNECTIONS", "lots")]).unwrap_err();
+    assert_eq!(errors[0].var, "STUDIO_MAX_CONNECTIONS");
+    assert!(errors[0]
+        .to_string()
+        .contains("not a number of connections"));
+}

@@ -103,6 +103,8 @@ pub async fn record_usage(db: &TestDb, user_id: &str, tokens: i64) {
         cancelled: false,
         created_at: studio_core::time::now(),
         cost_usd: 0.0,
+        session_id: None,
+        message_id: None,
     };
     studio_core::db_run!(&pool, |conn| diesel::insert_into(
         studio_core::schema::usage_records::table
