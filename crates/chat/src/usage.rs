@@ -79,6 +79,7 @@ impl Accounting {
                 cost_usd: 0.0,
                 session_id: None,
                 message_id: None,
+                images: 0,
             },
             started: Instant::now(),
             request_body,

@@ -106,6 +106,7 @@ diesel::table! {
         cost_usd -> Double,
         session_id -> Nullable<Text>,
         message_id -> Nullable<Text>,
+        images -> BigInt,
     }
 }
 

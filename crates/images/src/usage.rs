@@ -44,6 +44,7 @@ impl Accounting {
                 cost_usd: 0.0,
                 session_id: None,
                 message_id: None,
+                images: 0,
             },
             started: Instant::now(),
         }
@@ -72,6 +73,7 @@ impl Accounting {
         record.latency_ms = self.started.elapsed().as_millis() as i64;
         record.status = status;
         record.cancelled = cancelled;
+        record.images = images as i64;
         tracing::info!(
             usage_id = %record.id,
             model = %record.model,

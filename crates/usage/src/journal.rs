@@ -211,6 +211,7 @@ mod tests {
             cost_usd: 0.25,
             session_id: Some("s".into()),
             message_id: Some("m".into()),
+            images: 0,
         }
     }
 

@@ -38,4 +38,7 @@ pub struct UsageRecord {
     pub session_id: Option<String>,
     #[serde(default)]
     pub message_id: Option<String>,
+    /// Images a generation returned (0 for chat).
+    #[serde(default)]
+    pub images: i64,
 }

@@ -78,7 +78,8 @@ pub(crate) const SUM_COLUMNS: &str = "COUNT(*) AS requests, \
         AS cancelled_requests, \
     CAST(COALESCE(SUM(CASE WHEN estimated THEN total_tokens ELSE 0 END), 0) AS BIGINT) \
         AS estimated_tokens, \
-    CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd";
+    CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS cost_usd, \
+    CAST(COALESCE(SUM(images), 0) AS BIGINT) AS images";
 
 /// The sums per bucket and model, computed by the database on the (user, time) index: the
 /// dashboard reads a few hundred rows, not every request of the range.

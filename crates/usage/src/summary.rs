@@ -29,6 +29,9 @@ pub struct UsageTotals {
     /// Priced from the catalog when each request was made; models without pricing cost 0.
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub cost_usd: f64,
+    /// Images generated (image models), beside the tokens of chat models.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub images: i64,
 }
 
 impl UsageTotals {
@@ -40,6 +43,7 @@ impl UsageTotals {
         self.cancelled_requests += other.cancelled_requests;
         self.estimated_tokens += other.estimated_tokens;
         self.cost_usd += other.cost_usd;
+        self.images += other.images;
     }
 }
 

@@ -111,6 +111,7 @@ fn record(id: usize, user_id: &str) -> UsageRecord {
         cost_usd: 0.0,
         session_id: None,
         message_id: None,
+        images: 0,
     }
 }
 

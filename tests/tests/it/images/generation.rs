@@ -13,7 +13,8 @@ use super::{ask, generate, hex_sha256};
 #[db_test]
 async fn b64_json_images_are_checked_stored_and_accounted(db: TestDb) {
     let (app, _up) = gateway_with_images(&db, &[]).await;
-    let key = api_key(&app, &access_token(&app, "ada@example.com").await).await;
+    let token = access_token(&app, "ada@example.com").await;
+    let key = api_key(&app, &token).await;
     let mut body = ask("image", "b64_json");
     body["n"] = json!(2);
     body["size"] = json!("512x512");
@@ -42,6 +43,10 @@ async fn b64_json_images_are_checked_stored_and_accounted(db: TestDb) {
     assert_eq!((record.model.as_str(), record.status), ("image", 200));
     assert!(record.api_key_id.is_some() && !record.cancelled && !record.stream);
     assert_eq!(records.len(), 1, "one record per generation");
+    assert_eq!(record.images, 2, "the record counts the images returned");
+    let report = app.get_auth("/api/usage", &token).await.expect(200);
+    assert_eq!(report["totals"]["images"], 2);
+    assert_eq!(report["byModel"][0]["images"], 2);
 }
 
 #[db_test]

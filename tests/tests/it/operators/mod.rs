@@ -105,6 +105,7 @@ pub async fn record_usage(db: &TestDb, user_id: &str, tokens: i64) {
         cost_usd: 0.0,
         session_id: None,
         message_id: None,
+        images: 0,
     };
     studio_core::db_run!(&pool, |conn| diesel::insert_into(
         studio_core::schema::usage_records::table

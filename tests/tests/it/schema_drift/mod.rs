@@ -38,6 +38,7 @@ async fn round_trip_later_tables(
         cost_usd: 0.5,
         session_id: Some("session".into()),
         message_id: Some("message".into()),
+        images: 2,
     };
     let identity = IdentityRow {
         id: new_id(),
