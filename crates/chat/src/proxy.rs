@@ -111,7 +111,7 @@ impl ChatProxy {
         let request = ChatRequest::parse(body, self.catalog.as_ref())?;
         // Refused requests reach no upstream and use nothing: they leave no usage record.
         let admission = match &self.settings.limits {
-            Some(policy) => Some(policy.admit(caller, &request).await?),
+            Some(policy) => policy.admit(caller, &request).await?,
             None => None,
         };
         let rate = admission.as_ref().map(|a| a.rate).unwrap_or_default();

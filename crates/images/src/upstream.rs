@@ -10,31 +10,7 @@ use studio_models::Upstream;
 
 use crate::{error::UpstreamErrorBody, ImageError};
 
-pub const MAX_ATTEMPTS: usize = 3;
-
-/// The upstreams to try, in order: each pick is weighted among those not tried yet.
-pub fn attempt_order(upstreams: &[Upstream]) -> Vec<&Upstream> {
-    let mut left: Vec<&Upstream> = upstreams.iter().collect();
-    let mut order = Vec::with_capacity(left.len().min(MAX_ATTEMPTS));
-    while !left.is_empty() && order.len() < MAX_ATTEMPTS {
-        let total: u64 = left.iter().map(|u| u64::from(u.weight.max(1))).sum();
-        let mut pick = rand::random_range(0..total);
-        let index = left
-            .iter()
-            .position(|u| {
-                let weight = u64::from(u.weight.max(1));
-                if pick < weight {
-                    true
-                } else {
-                    pick -= weight;
-                    false
-                }
-            })
-            .unwrap_or(0);
-        order.push(left.remove(index));
-    }
-    order
-}
+pub use studio_models::attempt_order;
 
 pub type UpstreamResponse = ClientResponse;
 
