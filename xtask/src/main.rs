@@ -1,6 +1,8 @@
 //! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|bench|ci>`.
 
 mod bench;
+mod fuzz;
+mod live;
 mod process;
 mod sdk_check;
 mod soak;
@@ -18,6 +20,8 @@ const USAGE: &str = "usage: cargo xtask <command>
             (cargo xtask admin create-user --email you@example.com --admin)
   sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
             openai into target/sdk-venv)
+  fuzz      schemathesis against a running Studio's /api/openapi.json, every operation (installs
+            schemathesis into target/fuzz-venv)
   bench     load-test the release gateway against the dev inference server, direct vs through
             Studio (cargo xtask bench --help; results in target/bench/latest.json)
   soak      minutes of mixed traffic with client aborts, upstream faults and a database outage,
@@ -39,6 +43,7 @@ fn main() -> Result<()> {
             cargo(&forwarded)
         }
         Some("sdk-check") => sdk_check::run_check(),
+        Some("fuzz") => fuzz::run_fuzz(),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         Some("ci") => {
