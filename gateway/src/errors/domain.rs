@@ -8,7 +8,7 @@ use studio_chat::ChatError;
 use studio_conversations::ConversationError;
 use studio_images::ImageError;
 
-use super::{ApiError, OpenAiError};
+use super::{database::database, ApiError, OpenAiError};
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
@@ -53,7 +53,8 @@ impl From<AuthError> for ApiError {
                 error.to_string(),
             )
             .with_retry_after(retry_after_secs),
-            AuthError::Database(_) | AuthError::Internal(_) => internal(&error),
+            AuthError::Database(cause) => database(&cause),
+            AuthError::Internal(_) => internal(&error),
         }
     }
 }
@@ -67,7 +68,7 @@ impl From<ApiKeyError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "too_many_keys", error.to_string())
             }
             ApiKeyError::InvalidKey => ApiError::unauthorized("invalid_api_key", error.to_string()),
-            ApiKeyError::Database(_) => internal(&error),
+            ApiKeyError::Database(cause) => database(&cause),
         }
     }
 }
@@ -136,7 +137,7 @@ impl From<ConversationError> for ApiError {
             ConversationError::NotFound(_) => ApiError::not_found(message),
             ConversationError::Archived => ApiError::bad_request("session_archived", message),
             ConversationError::UnknownModel(_) => ApiError::invalid_field("model", message),
-            ConversationError::Database(_) => internal(&error),
+            ConversationError::Database(cause) => database(&cause),
         }
     }
 }
@@ -246,7 +247,8 @@ impl From<OAuthError> for ApiError {
             OAuthError::Provider(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)
             }
-            OAuthError::Database(_) | OAuthError::Internal(_) => internal(&error),
+            OAuthError::Database(cause) => database(&cause),
+            OAuthError::Internal(_) => internal(&error),
             other => ApiError::bad_request(other.code(), message),
         }
     }

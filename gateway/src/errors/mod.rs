@@ -5,6 +5,7 @@
 //! `errors::domain`, once per crate.
 
 mod api;
+mod database;
 mod domain;
 mod openai;
 mod payload;

@@ -40,15 +40,11 @@ impl FromRequest for AdminUser {
             let (Some(admin), Some(audit)) = (admin, audit) else {
                 return Err(ApiError::internal());
             };
-            // In a task of its own: actix drops the other extractors' futures when one fails
-            // (a bad body), and a SQLite query dropped half-way panics on actix's runtime.
-            let allowed = claims.is_admin() && {
-                let id = claims.sub.clone();
-                tokio::spawn(async move { admin.is_enabled_admin(&id).await })
+            let allowed = claims.is_admin()
+                && admin
+                    .is_enabled_admin(&claims.sub)
                     .await
-                    .map_err(|_| ApiError::internal())?
-                    .map_err(ApiError::from)?
-            };
+                    .map_err(ApiError::from)?;
             if allowed {
                 return Ok(AdminUser(claims));
             }

@@ -13,6 +13,7 @@ mod chat_sessions_schema;
 mod chat_sessions_streams;
 mod chat_sessions_tree;
 mod chat_usage;
+mod database_faults;
 mod email;
 mod flood;
 mod foundation;

@@ -1,8 +1,11 @@
 //! One pool type for both databases, and the macro that writes each query once for both.
 
+mod blocking;
+mod checkout;
 mod migrate;
 mod pool;
 
+pub use checkout::SqliteCheckout;
 pub use migrate::{run_migrations, MigrationError};
 pub use pool::{connect, SqliteConn};
 
@@ -59,6 +62,30 @@ impl DbError {
         )
     }
 
+    /// Whether the database could not be reached, dropped the connection or stayed locked:
+    /// the same request can succeed a moment later (the caller answers 503, not 500).
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Pool(_) => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            DbError::Query(Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                // SQLite's SQLITE_BUSY/LOCKED once the busy timeout is spent; PostgreSQL's
+                // admin shutdown (57P01) and "not accepting connections" (55000).
+                [
+                    "database is locked",
+                    "database is busy",
+                    "terminating connection",
+                    "not currently accepting connections",
+                ]
+                .iter()
+                .any(|needle| message.contains(needle))
+            }
+            DbError::Query(_) => false,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
     }
@@ -90,9 +117,14 @@ macro_rules! db_run {
     ($pool:expr, sqlite = |$sconn:ident| $sbody:expr, postgres = |$pconn:ident| $pbody:expr $(,)?) => {
         match $pool {
             $crate::db::DbPool::Sqlite(pool) => match pool.get().await {
-                Ok(mut connection) => {
-                    let $sconn = &mut *connection;
-                    let result: ::diesel::QueryResult<_> = async { $sbody }.await;
+                Ok(connection) => {
+                    // Back to the pool only if the body ran to the end (see SqliteCheckout).
+                    let mut checkout = $crate::db::SqliteCheckout::new(connection);
+                    let result: ::diesel::QueryResult<_> = match checkout.connection() {
+                        Some($sconn) => async { $sbody }.await,
+                        None => Err(::diesel::result::Error::BrokenTransactionManager),
+                    };
+                    checkout.finished();
                     result.map_err($crate::db::DbError::from)
                 }
                 Err(error) => Err($crate::db::DbError::from(error)),

@@ -10,10 +10,11 @@ use diesel_async::{
 };
 use futures_util::FutureExt;
 
-use super::{DbError, DbPool};
+use super::{blocking::DetachedBlocking, DbError, DbPool};
 use crate::config::DatabaseTarget;
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+/// A SQLite connection whose queries run on the blocking pool (see [`DetachedBlocking`]).
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, DetachedBlocking>;
 
 /// Every SQLite connection: wait instead of failing when another connection holds a lock
 /// (first, so the other pragmas wait too), enforce foreign keys, let readers and a writer
