@@ -47,10 +47,12 @@ async fn a_cancel_on_another_instance_stops_the_upstream(db: TestDb) {
     let (message, seen) = start_and_leave(&first, &token, &session).await;
     let path = format!("/api/chat/sessions/{session}/messages/{message}/cancel");
     let cancelled_at = Instant::now();
-    second
-        .post_auth(&path, &token, &json!({}))
-        .await
-        .expect(200);
+    let answer = second.post_auth(&path, &token, &json!({})).await;
+    // The cancel answers with the reply as its owner stored it: everything the client saw.
+    let answered = answer.expect(200);
+    assert_eq!(answered["status"], "cancelled");
+    let text = answered["content"].as_str().unwrap();
+    assert!(text.starts_with(&seen.text), "{text:?} vs {:?}", seen.text);
     while up.stats.snapshot().abandoned < 1 {
         assert!(
             cancelled_at.elapsed() < Duration::from_secs(1),

@@ -189,11 +189,24 @@ impl Conversations {
                     let stopped = progress.wait_for(|p| p.status != STREAMING);
                     let _ = tokio::time::timeout(Duration::from_secs(2), stopped).await;
                 }
-                // Another instance generates it: it sees this at its next checkpoint.
+                // Another instance generates it: it sees this at its next checkpoint and adds
+                // the text it had by then; answer with that text when it comes in time.
                 None => {
                     self.store
                         .end_streaming(Streaming::Message(message_id), CANCELLED, None, now())
                         .await?;
+                    let owner_finished = async {
+                        while self
+                            .message(id, message_id)
+                            .await?
+                            .completion_tokens
+                            .is_none()
+                        {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Ok::<_, ConversationError>(())
+                    };
+                    let _ = tokio::time::timeout(Duration::from_secs(2), owner_finished).await;
                 }
             }
         }
