@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use studio_core::time::serde_utc;
 
 /// The user object, the same everywhere it appears.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -14,11 +14,13 @@ pub struct User {
     pub email_verified: bool,
     pub first_name: String,
     pub last_name: String,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
     /// `user` or `admin`.
     pub role: String,
     /// When an operator locked the account out; `null` while it may sign in.
     #[serde(with = "serde_utc::option")]
+    #[schema(required = true)]
     pub disabled_at: Option<NaiveDateTime>,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,
@@ -27,7 +29,7 @@ pub struct User {
 }
 
 /// What sign-up, sign-in, refresh and the OAuth exchange return.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthResponse {
     pub user: User,
@@ -37,7 +39,7 @@ pub struct AuthResponse {
     pub expires_in: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Registration {
     pub email: String,
@@ -48,14 +50,14 @@ pub struct Registration {
     pub last_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProfileUpdate {
     #[serde(default)]
@@ -64,7 +66,7 @@ pub struct ProfileUpdate {
     pub last_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePassword {
     /// Absent for an account that has no password yet (signed up with Google or Apple).
@@ -73,19 +75,19 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailToken {
     pub token: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForgotPassword {
     pub email: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetPassword {
     pub token: String,
@@ -100,11 +102,13 @@ pub struct ClientInfo {
 }
 
 /// One signed-in device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     pub id: String,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
+    #[schema(required = true)]
     pub ip_address: Option<String>,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,

@@ -4,9 +4,9 @@
 //! `{"error":{"message","type","param","code"}}`. Domain errors are mapped to these in
 //! `errors::domain`, once per crate.
 
-mod api;
+pub(crate) mod api;
 mod domain;
-mod openai;
+pub(crate) mod openai;
 mod payload;
 pub mod rate_headers;
 

@@ -17,8 +17,16 @@ use actix_web::web;
 
 pub use media::MediaUrls;
 
+/// Each module's part of the OpenAPI document (see `crate::openapi`); the same modules as
+/// `configure`.
+pub(crate) fn docs() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![health::Doc::openapi(), models::Doc::openapi()]
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
+        .configure(crate::openapi::configure)
         // Before the /api/auth scope, which answers 404 for any path under it it does not know.
         .configure(oauth::configure)
         .configure(email::configure)
