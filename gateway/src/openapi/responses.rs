@@ -140,6 +140,8 @@ error_set! {
     Jwt = Api [401];
     /// An enabled admin's JWT is required.
     Admin = Api [401, 403];
+    /// Refused: the account is disabled, or the caller may not.
+    Forbidden = Api [403];
     /// A JSON body: malformed or invalid, too large, or not JSON.
     Body = Api [400, 413, 415];
     /// A query string or field that can be invalid.
@@ -152,6 +154,8 @@ error_set! {
     Limited = Api [429];
     /// A database or a dependency that can fail.
     Internal = Api [500];
+    /// A sign-in provider that failed.
+    ProviderDown = Api [502];
     /// Password hashing is saturated or storage is down.
     Busy = Api [503];
     /// `/v1`: an API key or a JWT is required; key checks need the database on a cache miss.

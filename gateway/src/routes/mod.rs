@@ -21,7 +21,21 @@ pub use media::MediaUrls;
 /// `configure`.
 pub(crate) fn docs() -> Vec<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
-    vec![health::Doc::openapi(), models::Doc::openapi()]
+    vec![
+        health::Doc::openapi(),
+        oauth::Doc::openapi(),
+        email::Doc::openapi(),
+        auth::Doc::openapi(),
+        api_keys::Doc::openapi(),
+        models::Doc::openapi(),
+        chat::Doc::openapi(),
+        chat_sessions::Doc::openapi(),
+        images::Doc::openapi(),
+        usage::Doc::openapi(),
+    ]
+    .into_iter()
+    .chain(admin::docs())
+    .collect()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
