@@ -1,6 +1,8 @@
-//! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|bench|ci>`.
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|docs-check|openapi|bench|ci>`.
 
 mod bench;
+mod docs_check;
+mod openapi;
 mod process;
 mod sdk_check;
 mod soak;
@@ -18,12 +20,17 @@ const USAGE: &str = "usage: cargo xtask <command>
             (cargo xtask admin create-user --email you@example.com --admin)
   sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
             openai into target/sdk-venv)
+  openapi   rewrite docs/openapi.json from the code (a test fails while it is out of date)
+  docs-check
+            open /docs in headless Chromium against a running Studio, with every request off the
+            gateway's origin blocked, and Try it out on GET /v1/models (installs playwright-core
+            into target/docs-node; Chromium from apt-get when root)
   bench     load-test the release gateway against the dev inference server, direct vs through
             Studio (cargo xtask bench --help; results in target/bench/latest.json)
   soak      minutes of mixed traffic with client aborts, upstream faults and a database outage,
             then a reconciliation of usage records (cargo xtask soak [--minutes M]
             [--postgres ADMIN_URL] [--clients N]); not in CI
-  ci        lint + test + sdk-check, what CI runs";
+  ci        lint + test (with docs-check) + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +46,8 @@ fn main() -> Result<()> {
             cargo(&forwarded)
         }
         Some("sdk-check") => sdk_check::run_check(),
+        Some("docs-check") => docs_check::run_check(),
+        Some("openapi") => openapi::write(),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         Some("ci") => {
@@ -62,7 +71,9 @@ fn test(extra: &[String]) -> Result<()> {
     }
     let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(extra.iter().map(String::as_str));
-    cargo(&args)
+    cargo(&args)?;
+    // The docs page in a real browser (after the cargo tests, which check the document itself).
+    docs_check::run_check()
 }
 
 fn lint() -> Result<()> {
@@ -79,13 +90,7 @@ fn lint() -> Result<()> {
 }
 
 fn dev() -> Result<()> {
-    cargo(&[
-        "build",
-        "--bin",
-        "studio-gateway",
-        "--bin",
-        "studio-dev-inference",
-    ])?;
+    process::build_studio()?;
     let target = process::target_dir().join("debug");
     // The dev inference server stands in for vLLM/Ollama at INFERENCE_SERVICE_URL's default.
     let mut inference = std::process::Command::new(target.join("studio-dev-inference"))

@@ -23,7 +23,6 @@ struct Ui(Arc<Config<'static>>);
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let config = Config::from("/api/openapi.json")
         .validator_url("none")
-        .try_it_out_enabled(true)
         .display_request_duration(true)
         .persist_authorization(false);
     let ui = web::Data::new(Ui(Arc::new(config)));

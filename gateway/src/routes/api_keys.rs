@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) struct Doc;
 
 /// Issues a key; the full key is in this answer only.
-#[utoipa::path(post, path = "/api/keys", tag = "keys", security(("jwt" = [])),
+#[utoipa::path(post, path = "/api/keys", tag = "keys", operation_id = "createKey", security(("jwt" = [])),
     request_body(content = NewApiKey, example = json!({"name": "my laptop"})),
     responses((status = 201, description = "The new key, with its secret", body = CreatedApiKey),
         Body, Jwt, Conflict, Internal))]
@@ -55,14 +55,14 @@ async fn create(
 }
 
 /// The caller's keys (never a secret).
-#[utoipa::path(get, path = "/api/keys", tag = "keys", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/keys", tag = "keys", operation_id = "listKeys", security(("jwt" = [])),
     responses((status = 200, description = "The keys", body = Vec<ApiKeyInfo>), Jwt, Internal))]
 async fn list(keys: Keys, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(keys.list(user.user_id()).await?))
 }
 
 /// Renames a key and/or replaces its limits.
-#[utoipa::path(patch, path = "/api/keys/{id}", tag = "keys", security(("jwt" = [])),
+#[utoipa::path(patch, path = "/api/keys/{id}", tag = "keys", operation_id = "updateKey", security(("jwt" = [])),
     params(("id" = String, Path, description = "A key id")), request_body = KeyUpdate,
     responses((status = 200, description = "The key", body = ApiKeyInfo),
         Body, Jwt, Missing, Internal))]
@@ -76,7 +76,7 @@ async fn update(
 }
 
 /// Revokes a key, at once on this instance and within about 2 seconds on others.
-#[utoipa::path(delete, path = "/api/keys/{id}", tag = "keys", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/keys/{id}", tag = "keys", operation_id = "revokeKey", security(("jwt" = [])),
     params(("id" = String, Path, description = "A key id")),
     responses((status = 204, description = "Revoked"), Jwt, Missing, Internal))]
 async fn revoke(

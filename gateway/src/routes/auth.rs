@@ -163,14 +163,14 @@ async fn logout(
 }
 
 /// The caller's profile.
-#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", operation_id = "getMe", security(("jwt" = [])),
     responses((status = 200, description = "The caller", body = User), Jwt, Missing, Internal))]
 async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(auth.user(user.user_id()).await?))
 }
 
 /// Changes the caller's name.
-#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", operation_id = "updateMe", security(("jwt" = [])),
     request_body = ProfileUpdate,
     responses((status = 200, description = "The updated profile", body = User),
         Body, Jwt, Missing, Internal))]
@@ -186,7 +186,7 @@ async fn update_me(
 }
 
 /// Sets a new password and ends the caller's other sessions.
-#[utoipa::path(post, path = "/api/auth/password", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", operation_id = "changePassword", security(("jwt" = [])),
     request_body = ChangePassword,
     responses((status = 204, description = "Changed"), Body, Jwt, Missing, Limited, Internal, Busy))]
 async fn change_password(
@@ -207,7 +207,7 @@ async fn change_password(
 }
 
 /// The caller's signed-in devices.
-#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", operation_id = "listAuthSessions", security(("jwt" = [])),
     responses((status = 200, description = "Every live session", body = Vec<SessionInfo>),
         Jwt, Internal))]
 async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -215,7 +215,7 @@ async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> 
 }
 
 /// Signs a device out.
-#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth", operation_id = "revokeAuthSession", security(("jwt" = [])),
     params(("id" = String, Path, description = "A session id")),
     responses((status = 204, description = "Revoked"), Jwt, Missing, Internal))]
 async fn revoke_session(
@@ -235,7 +235,7 @@ async fn revoke_session(
 }
 
 /// The caller's own security events, newest first: what was done to the account and by it.
-#[utoipa::path(get, path = "/api/auth/activity", tag = "auth", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/auth/activity", tag = "auth", operation_id = "listActivity", security(("jwt" = [])),
     params(Paging),
     responses((status = 200, description = "A page of events", body = studio_core::Page<AuditEvent>),
         Invalid, Jwt, Internal))]

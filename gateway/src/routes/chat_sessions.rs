@@ -67,7 +67,7 @@ fn event_stream(body: studio_conversations::EventStream) -> HttpResponse {
 }
 
 /// The caller's sessions, newest `updatedAt` first.
-#[utoipa::path(get, path = "/api/chat/sessions", tag = "chat-sessions", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/chat/sessions", tag = "chat-sessions", operation_id = "listChatSessions", security(("jwt" = [])),
     params(ListSessions),
     responses((status = 200, description = "A page", body = SessionPage), Invalid, Jwt, Internal))]
 async fn list(
@@ -79,7 +79,7 @@ async fn list(
 }
 
 /// Starts a session.
-#[utoipa::path(post, path = "/api/chat/sessions", tag = "chat-sessions", security(("jwt" = [])),
+#[utoipa::path(post, path = "/api/chat/sessions", tag = "chat-sessions", operation_id = "createChatSession", security(("jwt" = [])),
     request_body(content = NewSession, example = json!({"model": "studio-chat"})),
     responses((status = 201, description = "The session", body = Session), Body, Jwt, Internal))]
 async fn create(
@@ -91,7 +91,7 @@ async fn create(
 }
 
 /// The session with the messages of its current branch, root first.
-#[utoipa::path(get, path = "/api/chat/sessions/{id}", tag = "chat-sessions",
+#[utoipa::path(get, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "getChatSession",
     security(("jwt" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "The session", body = SessionDetail),
         Jwt, Missing, Internal))]
@@ -104,7 +104,7 @@ async fn get(
 }
 
 /// Changes a session; `currentLeafId` switches branch.
-#[utoipa::path(patch, path = "/api/chat/sessions/{id}", tag = "chat-sessions",
+#[utoipa::path(patch, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "updateChatSession",
     security(("jwt" = [])), params(("id" = String, Path)), request_body = SessionPatch,
     responses((status = 200, description = "The session", body = Session),
         Body, Jwt, Missing, Internal))]
@@ -121,7 +121,7 @@ async fn update(
 }
 
 /// Deletes a session and its messages, cancelling live replies.
-#[utoipa::path(delete, path = "/api/chat/sessions/{id}", tag = "chat-sessions",
+#[utoipa::path(delete, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "deleteChatSession",
     security(("jwt" = [])), params(("id" = String, Path)),
     responses((status = 204, description = "Deleted"), Jwt, Missing, Internal))]
 async fn delete(
@@ -141,7 +141,7 @@ struct ExportQuery {
 }
 
 /// The current branch as a file (`Content-Disposition: attachment`).
-#[utoipa::path(get, path = "/api/chat/sessions/{id}/export", tag = "chat-sessions",
+#[utoipa::path(get, path = "/api/chat/sessions/{id}/export", tag = "chat-sessions", operation_id = "exportChatSession",
     security(("jwt" = [])), params(("id" = String, Path), ExportQuery),
     responses((status = 200, description = "The file", content(
             (SessionDetail = "application/json"), (String = "text/markdown"))),
@@ -164,7 +164,7 @@ async fn export(
 }
 
 /// Stores a message and streams the reply.
-#[utoipa::path(post, path = "/api/chat/sessions/{id}/messages", tag = "chat-sessions",
+#[utoipa::path(post, path = "/api/chat/sessions/{id}/messages", tag = "chat-sessions", operation_id = "sendMessage",
     security(("jwt" = [])), params(("id" = String, Path)),
     request_body(content = NewMessage, example = json!({"content": "Hello"})),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
@@ -184,7 +184,7 @@ async fn send(
 
 /// Generates a sibling of an assistant reply, streamed.
 #[utoipa::path(post, path = "/api/chat/sessions/{id}/messages/{message}/regenerate",
-    tag = "chat-sessions", security(("jwt" = [])),
+    tag = "chat-sessions", operation_id = "regenerateMessage", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path)),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
         body = String), Invalid, Jwt, Missing, Internal))]
@@ -201,7 +201,7 @@ async fn regenerate(
 
 /// The message and its alternatives (same parent), oldest first.
 #[utoipa::path(get, path = "/api/chat/sessions/{id}/messages/{message}/siblings",
-    tag = "chat-sessions", security(("jwt" = [])),
+    tag = "chat-sessions", operation_id = "listSiblings", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path)),
     responses((status = 200, description = "The messages", body = Vec<Message>),
         Jwt, Missing, Internal))]
@@ -238,7 +238,7 @@ fn resume_offset(req: &HttpRequest, query: &StreamQuery) -> Result<usize, ApiErr
 
 /// Replays a reply after `Last-Event-ID` (or `?after=`), then follows it live until it ends.
 #[utoipa::path(get, path = "/api/chat/sessions/{id}/messages/{message}/stream",
-    tag = "chat-sessions", security(("jwt" = [])),
+    tag = "chat-sessions", operation_id = "followReply", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path), StreamQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "Where to resume")),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
@@ -260,7 +260,7 @@ async fn stream(
 
 /// Stops a reply; its text so far is kept, `cancelled`.
 #[utoipa::path(post, path = "/api/chat/sessions/{id}/messages/{message}/cancel",
-    tag = "chat-sessions", security(("jwt" = [])),
+    tag = "chat-sessions", operation_id = "cancelReply", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path)),
     responses((status = 200, description = "The message", body = Message), Jwt, Missing, Internal))]
 async fn cancel(

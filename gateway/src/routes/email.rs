@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) struct Doc;
 
 /// Confirms the address with the token of the mailed link.
-#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", request_body = EmailToken,
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", operation_id = "verifyEmail", request_body = EmailToken,
     responses((status = 200, description = "Verified: the user", body = User), Body, Internal))]
 async fn verify(
     auth: Auth,
@@ -37,7 +37,7 @@ async fn verify(
 }
 
 /// Mails a new verification link.
-#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", operation_id = "resendVerification",
     security(("jwt" = [])),
     responses((status = 202, description = "A link is on its way"), Jwt, Conflict, Limited,
         Internal))]
@@ -48,7 +48,7 @@ async fn resend(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
 
 /// 202 whether or not the address has an account, and just as fast: the work is in the
 /// background.
-#[utoipa::path(post, path = "/api/auth/password/forgot", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/password/forgot", tag = "auth", operation_id = "forgotPassword",
     request_body = ForgotPassword,
     responses((status = 202, description = "A reset link is mailed if the account exists"),
         Body, Limited))]
@@ -62,7 +62,7 @@ async fn forgot(
 }
 
 /// Sets the password with the token of the mailed link, and ends every session.
-#[utoipa::path(post, path = "/api/auth/password/reset", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/password/reset", tag = "auth", operation_id = "resetPassword",
     request_body = ResetPassword,
     responses((status = 204, description = "The password is set"), Body, Internal, Busy))]
 async fn reset(

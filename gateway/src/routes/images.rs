@@ -73,7 +73,7 @@ struct ListParams {
 }
 
 /// The caller's images, newest first (unknown query parameters are refused).
-#[utoipa::path(get, path = "/api/images", tag = "images", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/images", tag = "images", operation_id = "listImages", security(("jwt" = [])),
     params(ListParams),
     responses((status = 200, description = "A page", body = ImagePage), Invalid, Jwt, Busy))]
 async fn list(
@@ -96,7 +96,7 @@ async fn list(
 }
 
 /// One image of the caller's, with signed URLs.
-#[utoipa::path(get, path = "/api/images/{id}", tag = "images", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/images/{id}", tag = "images", operation_id = "getImage", security(("jwt" = [])),
     params(("id" = String, Path)),
     responses((status = 200, description = "The image", body = ImageInfo), Jwt, Missing, Busy))]
 async fn get(
@@ -113,7 +113,7 @@ async fn get(
 }
 
 /// Deletes an image: its row and its files.
-#[utoipa::path(delete, path = "/api/images/{id}", tag = "images", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/images/{id}", tag = "images", operation_id = "deleteImage", security(("jwt" = [])),
     params(("id" = String, Path)),
     responses((status = 204, description = "Deleted"), Jwt, Missing, Busy, Internal))]
 async fn delete(

@@ -72,7 +72,7 @@ struct Authorization {
 }
 
 /// The enabled sign-in providers.
-#[utoipa::path(get, path = "/api/auth/providers", tag = "oauth",
+#[utoipa::path(get, path = "/api/auth/providers", tag = "oauth", operation_id = "listProviders",
     responses((status = 200, description = "The providers", body = Vec<ProviderInfo>)))]
 async fn providers(oauth: OAuth) -> HttpResponse {
     HttpResponse::Ok().json(oauth.providers())
@@ -96,7 +96,7 @@ fn callback_url(req: &HttpRequest, config: &Config, provider: &str) -> String {
 
 /// Starts a sign-in: a 302 to the provider, or `{authorizationUrl}` when `Accept` prefers JSON.
 /// Sets the cookie that binds the flow to this browser.
-#[utoipa::path(get, path = "/api/auth/oauth/{provider}/start", tag = "oauth",
+#[utoipa::path(get, path = "/api/auth/oauth/{provider}/start", tag = "oauth", operation_id = "startOAuth",
     params(("provider" = String, Path, description = "A provider id"), StartQuery),
     responses(
         (status = 302, description = "To the provider's sign-in page",
@@ -143,7 +143,7 @@ async fn start(
 }
 
 /// The provider's return: a 302 to `FRONTEND_URL/auth/callback?code=…` (or `?error=…`).
-#[utoipa::path(get, path = "/api/auth/oauth/{provider}/callback", tag = "oauth",
+#[utoipa::path(get, path = "/api/auth/oauth/{provider}/callback", tag = "oauth", operation_id = "oauthCallback",
     params(("provider" = String, Path, description = "A provider id"), CallbackParams),
     responses((status = 302, description = "Back to the frontend",
         headers(("Location" = String, description = "`FRONTEND_URL/auth/callback?code=…`"))),
@@ -166,7 +166,7 @@ async fn callback_get(
 }
 
 /// The provider's return as a form post (Apple): as the `GET`.
-#[utoipa::path(post, path = "/api/auth/oauth/{provider}/callback", tag = "oauth",
+#[utoipa::path(post, path = "/api/auth/oauth/{provider}/callback", tag = "oauth", operation_id = "oauthCallbackForm",
     params(("provider" = String, Path, description = "A provider id")),
     request_body(content = CallbackParams, content_type = "application/x-www-form-urlencoded"),
     responses((status = 302, description = "Back to the frontend",
@@ -250,7 +250,7 @@ struct ExchangeBody {
 }
 
 /// Trades the callback's one-time code for tokens, as a login does.
-#[utoipa::path(post, path = "/api/auth/oauth/exchange", tag = "oauth", request_body = ExchangeBody,
+#[utoipa::path(post, path = "/api/auth/oauth/exchange", tag = "oauth", operation_id = "exchangeOAuthCode", request_body = ExchangeBody,
     responses((status = 200, description = "Signed in", body = AuthResponse),
         Body, Jwt, Forbidden, Internal))]
 async fn exchange(
@@ -269,7 +269,7 @@ async fn exchange(
 }
 
 /// The providers linked to the caller's account.
-#[utoipa::path(get, path = "/api/auth/identities", tag = "oauth", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/auth/identities", tag = "oauth", operation_id = "listIdentities", security(("jwt" = [])),
     responses((status = 200, description = "Linked identities", body = Vec<IdentityInfo>),
         Jwt, Internal))]
 async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -277,7 +277,7 @@ async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiErr
 }
 
 /// Unlinks a provider; the last way to sign in cannot be unlinked (409).
-#[utoipa::path(delete, path = "/api/auth/identities/{id}", tag = "oauth", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/auth/identities/{id}", tag = "oauth", operation_id = "unlinkIdentity", security(("jwt" = [])),
     params(("id" = String, Path, description = "An identity id")),
     responses((status = 204, description = "Unlinked"), Jwt, Missing, Conflict, Internal))]
 async fn unlink(

@@ -43,7 +43,7 @@ impl Range {
 }
 
 /// The caller's token totals by day and by model.
-#[utoipa::path(get, path = "/api/usage", tag = "usage", security(("jwt" = [])), params(Range),
+#[utoipa::path(get, path = "/api/usage", tag = "usage", operation_id = "getUsage", security(("jwt" = [])), params(Range),
     responses((status = 200, description = "The report", body = UsageReport),
         Invalid, Jwt, Internal))]
 async fn report(

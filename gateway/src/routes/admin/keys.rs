@@ -32,7 +32,7 @@ struct ListQuery {
 }
 
 /// Every user's keys (never a secret), oldest first.
-#[utoipa::path(get, path = "/api/admin/keys", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/admin/keys", tag = "admin", operation_id = "adminListKeys", security(("jwt" = [])),
     params(ListQuery, Paging),
     responses((status = 200, description = "A page", body = studio_core::Page<AdminKeyInfo>),
         Invalid, Admin, Internal))]
@@ -48,7 +48,7 @@ async fn list(
 }
 
 /// Revokes any user's key.
-#[utoipa::path(delete, path = "/api/admin/keys/{id}", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/admin/keys/{id}", tag = "admin", operation_id = "adminRevokeKey", security(("jwt" = [])),
     params(("id" = String, Path)),
     responses((status = 204, description = "Revoked"), Admin, Missing, Internal))]
 async fn revoke(

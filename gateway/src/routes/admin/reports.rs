@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) struct Doc;
 
 /// Every account's usage over the range, with the heaviest users and keys.
-#[utoipa::path(get, path = "/api/admin/usage", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/admin/usage", tag = "admin", operation_id = "adminUsage", security(("jwt" = [])),
     params(Range),
     responses((status = 200, description = "The report", body = AdminUsageReport),
         Invalid, Admin, Internal))]
@@ -57,7 +57,7 @@ struct AuditQuery {
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", operation_id = "adminAudit", security(("jwt" = [])),
     params(AuditQuery, Paging),
     responses((status = 200, description = "A page", body = studio_core::Page<AuditEvent>),
         Invalid, Admin, Internal))]

@@ -55,7 +55,7 @@ fn parse_role(field: &str, value: &str) -> Result<Role, ApiError> {
 }
 
 /// Every account, filtered, oldest first.
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", operation_id = "adminListUsers", security(("jwt" = [])),
     params(ListQuery, Paging),
     responses((status = 200, description = "A page", body = studio_core::Page<User>),
         Invalid, AdminOnly, Internal))]
@@ -90,7 +90,7 @@ struct Detail {
 }
 
 /// Everything an operator needs about one account in one answer.
-#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminGetUser", security(("jwt" = [])),
     params(("id" = String, Path)),
     responses((status = 200, description = "The account", body = Detail),
         AdminOnly, Missing, Internal))]
@@ -132,7 +132,7 @@ struct Change {
 }
 
 /// Changes an account's role and/or disables it (revoking its keys) or enables it.
-#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminUpdateUser", security(("jwt" = [])),
     params(("id" = String, Path)), request_body = Change,
     responses((status = 200, description = "The account", body = User),
         Body, AdminOnly, Missing, Conflict, Internal))]
@@ -183,7 +183,7 @@ async fn update(
 }
 
 /// Deletes an account, after locking it out everywhere (takes a few seconds).
-#[utoipa::path(delete, path = "/api/admin/users/{id}", tag = "admin", security(("jwt" = [])),
+#[utoipa::path(delete, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminDeleteUser", security(("jwt" = [])),
     params(("id" = String, Path)),
     responses((status = 204, description = "Deleted"), AdminOnly, Missing, Conflict, Internal))]
 async fn delete(
