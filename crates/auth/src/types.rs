@@ -42,11 +42,15 @@ pub struct AuthResponse {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Registration {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub first_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub last_name: Option<String>,
 }
 
@@ -61,8 +65,10 @@ pub struct Credentials {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProfileUpdate {
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub first_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub last_name: Option<String>,
 }
 
@@ -72,6 +78,7 @@ pub struct ChangePassword {
     /// Absent for an account that has no password yet (signed up with Google or Apple).
     #[serde(default)]
     pub current_password: Option<String>,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -91,6 +98,7 @@ pub struct ForgotPassword {
 #[serde(rename_all = "camelCase")]
 pub struct ResetPassword {
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 

@@ -12,6 +12,7 @@ pub struct Session {
     pub model: String,
     #[schema(required = true)]
     pub system_prompt: Option<String>,
+    #[schema(value_type = Object)]
     pub params: serde_json::Value,
     pub archived: bool,
     pub pinned: bool,
@@ -74,6 +75,7 @@ pub struct ListSessions {
     pub q: Option<String>,
     pub archived: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -83,6 +85,7 @@ pub struct NewSession {
     pub title: Option<String>,
     pub model: String,
     pub system_prompt: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
 }
 
@@ -93,6 +96,7 @@ pub struct SessionPatch {
     pub model: Option<String>,
     /// An empty string removes the system prompt.
     pub system_prompt: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
     pub archived: Option<bool>,
     pub pinned: Option<bool>,
@@ -108,6 +112,7 @@ pub struct NewMessage {
     /// sending its replacement with the edited message's parent.
     pub parent_id: Option<String>,
     pub model: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
 }
 

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 /// as it is.
 #[derive(ToSchema)]
 #[schema(example = json!({
-    "model": "studio-chat",
+    "model": "llama-3.1-8b-instruct",
     "messages": [{"role": "user", "content": "Say hello"}],
     "stream": false
 }))]
@@ -90,7 +90,7 @@ pub struct StreamOptions {
 #[derive(ToSchema)]
 #[schema(example = json!({
     "id": "chatcmpl-123", "object": "chat.completion", "created": 1_700_000_000,
-    "model": "studio-chat",
+    "model": "llama-3.1-8b-instruct",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"},
         "finish_reason": "stop"}],
     "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10}
@@ -122,11 +122,23 @@ pub struct CompletionUsage {
     total_tokens: u64,
 }
 
+/// One server-sent event of a `text/event-stream` answer (keep-alive comments are not events).
+#[derive(ToSchema)]
+pub struct ServerSentEvent {
+    /// The event's name (`message`, `done`, `error`); absent for OpenAI's chunks.
+    event: Option<String>,
+    /// JSON (a `chat.completion.chunk`, or the event's object), or `[DONE]`.
+    data: String,
+    /// Where a client may resume (`Last-Event-ID`).
+    id: Option<String>,
+    retry: Option<u64>,
+}
+
 /// OpenAI's image generation request. `model` must be an image model of the catalog and `size`
 /// one of its `sizes` (`GET /api/models`; the first is the default).
 #[derive(ToSchema)]
 #[schema(example = json!({
-    "model": "studio-image", "prompt": "a lighthouse at dusk", "n": 1, "size": "256x256"
+    "model": "stable-diffusion-xl", "prompt": "a lighthouse at dusk", "n": 1, "size": "256x256"
 }))]
 pub struct ImageGenerationRequest {
     #[schema(min_length = 1)]

@@ -148,9 +148,12 @@ async fn logout(
     let body: LogoutBody = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
-        })?
+        // `null` is no body too (the document says the body may be null).
+        serde_json::from_slice::<Option<LogoutBody>>(&body)
+            .map_err(|e| {
+                ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
+            })?
+            .unwrap_or_default()
     };
     let caller = match (user, &body.refresh_token) {
         (Ok(user), _) => Some(user.0),

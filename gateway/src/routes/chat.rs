@@ -12,7 +12,7 @@ use crate::{
     extractors::ApiCaller,
     openapi::{
         responses::{V1Auth, V1Body, V1Upstream},
-        wire::{ChatCompletion, ChatCompletionRequest},
+        wire::{ChatCompletion, ChatCompletionRequest, ServerSentEvent},
     },
 };
 
@@ -33,9 +33,8 @@ pub(crate) struct Doc;
     responses(
         (status = 200, description = "The completion, or its stream", content(
             (ChatCompletion = "application/json"),
-            (String = "text/event-stream", example = json!("data: {\"id\":\"chatcmpl-123\",\
-                \"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\
-                \"delta\":{\"content\":\"Hello\"}}]}\n\ndata: [DONE]\n\n")),
+            (ServerSentEvent = "text/event-stream", example = json!({"data":
+                "{\"object\":\"chat.completion.chunk\",\"choices\":[]}"})),
         )),
         V1Auth, V1Body, V1Upstream))]
 async fn complete(

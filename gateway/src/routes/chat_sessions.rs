@@ -12,7 +12,10 @@ use studio_conversations::{
 use crate::{
     errors::ApiError,
     extractors::AuthUser,
-    openapi::responses::{Body, Internal, Invalid, Jwt, Missing},
+    openapi::{
+        responses::{Body, Internal, Invalid, Jwt, Missing},
+        wire::ServerSentEvent,
+    },
 };
 
 type Sessions = web::Data<dyn ConversationService>;
@@ -80,7 +83,7 @@ async fn list(
 
 /// Starts a session.
 #[utoipa::path(post, path = "/api/chat/sessions", tag = "chat-sessions", operation_id = "createChatSession", security(("jwt" = [])),
-    request_body(content = NewSession, example = json!({"model": "studio-chat"})),
+    request_body(content = NewSession, example = json!({"model": "llama-3.1-8b-instruct"})),
     responses((status = 201, description = "The session", body = Session), Body, Jwt, Internal))]
 async fn create(
     sessions: Sessions,
@@ -136,7 +139,8 @@ async fn delete(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ExportQuery {
-    /// `json` (the default) or `markdown`.
+    /// `json` (the default) or `markdown` (`md`).
+    #[param(pattern = "^(json|markdown|md)$")]
     format: Option<String>,
 }
 
@@ -168,7 +172,7 @@ async fn export(
     security(("jwt" = [])), params(("id" = String, Path)),
     request_body(content = NewMessage, example = json!({"content": "Hello"})),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
-        body = String), Body, Jwt, Missing, Internal))]
+        body = ServerSentEvent), Body, Jwt, Missing, Internal))]
 async fn send(
     sessions: Sessions,
     proxy: web::Data<ChatProxy>,
@@ -187,7 +191,7 @@ async fn send(
     tag = "chat-sessions", operation_id = "regenerateMessage", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path)),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
-        body = String), Invalid, Jwt, Missing, Internal))]
+        body = ServerSentEvent), Invalid, Jwt, Missing, Internal))]
 async fn regenerate(
     sessions: Sessions,
     proxy: web::Data<ChatProxy>,
@@ -240,9 +244,9 @@ fn resume_offset(req: &HttpRequest, query: &StreamQuery) -> Result<usize, ApiErr
 #[utoipa::path(get, path = "/api/chat/sessions/{id}/messages/{message}/stream",
     tag = "chat-sessions", operation_id = "followReply", security(("jwt" = [])),
     params(("id" = String, Path), ("message" = String, Path), StreamQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "Where to resume")),
+        ("Last-Event-ID" = Option<u64>, Header, nullable = false, description = "Where to resume")),
     responses((status = 200, description = STREAM, content_type = "text/event-stream",
-        body = String), Invalid, Jwt, Missing, Internal))]
+        body = ServerSentEvent), Invalid, Jwt, Missing, Internal))]
 async fn stream(
     req: HttpRequest,
     sessions: Sessions,

@@ -66,7 +66,8 @@ async fn generate(
 struct ListParams {
     /// The `nextCursor` of the previous page.
     cursor: Option<String>,
-    /// Images per page (50 when absent).
+    /// Images per page, 1 to 100 (50 when absent).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Only this model's images.
     model: Option<String>,

@@ -25,7 +25,7 @@ pub(crate) struct Doc;
 
 /// OpenAI's model object.
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = OpenAiModel, example = json!({"id": "studio-chat", "object": "model",
+#[schema(as = OpenAiModel, example = json!({"id": "llama-3.1-8b-instruct", "object": "model",
     "created": 1_700_000_000, "owned_by": "studio"}))]
 struct OpenAiModel<'a> {
     id: &'a str,

@@ -23,8 +23,14 @@ pub(crate) struct Doc;
 #[into_params(parameter_in = Query)]
 pub struct Range {
     /// A day (`YYYY-MM-DD`, in `tz`) or an RFC 3339 time; 30 days before `to` when absent.
+    #[param(
+        pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][01][0-9]:[0-5][0-9]))?$"
+    )]
     from: Option<String>,
     /// A day (inclusive) or an RFC 3339 time; now when absent. At most 366 days after `from`.
+    #[param(
+        pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][01][0-9]:[0-5][0-9]))?$"
+    )]
     to: Option<String>,
     /// An IANA time zone for the days (`UTC` when absent).
     tz: Option<String>,

@@ -40,6 +40,7 @@ struct ListQuery {
     /// Part of an email address or a name.
     q: Option<String>,
     /// `user` or `admin`.
+    #[param(pattern = "^(user|admin)$")]
     role: Option<String>,
     /// `true` or `false`.
     #[param(value_type = Option<bool>)]
@@ -127,6 +128,7 @@ async fn detail(
 #[schema(as = AdminUserChange)]
 struct Change {
     /// `user` or `admin`.
+    #[schema(pattern = "^(user|admin)$")]
     role: Option<String>,
     disabled: Option<bool>,
 }
