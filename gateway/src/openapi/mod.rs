@@ -105,26 +105,21 @@ pub fn to_json(doc: &utoipa::openapi::OpenApi) -> String {
     text.map(|text| text + "\n").unwrap_or_default()
 }
 
-/// The rendered document, built once per worker.
-#[derive(Clone)]
-struct Rendered(web::Bytes);
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let rendered = Rendered(web::Bytes::from(to_json(&document())));
-    cfg.service(
-        web::resource("/api/openapi.json")
-            .app_data(web::Data::new(rendered))
-            .route(web::get().to(openapi_json)),
-    )
-    .configure(page::configure);
+    cfg.service(web::resource("/api/openapi.json").route(web::get().to(openapi_json)))
+        .configure(page::configure);
 }
 
 /// This document (no credentials needed).
 #[utoipa::path(get, path = "/api/openapi.json", tag = "docs", operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI 3.1 document",
         content_type = "application/json", body = Object)))]
-async fn openapi_json(rendered: web::Data<Rendered>) -> HttpResponse {
+async fn openapi_json() -> HttpResponse {
+    // Rendered on first use, once per process: the document is a constant of the binary, and
+    // rendering it as each worker starts would cost every start for a rarely asked page.
+    static RENDERED: std::sync::OnceLock<web::Bytes> = std::sync::OnceLock::new();
+    let body = RENDERED.get_or_init(|| web::Bytes::from(to_json(&document())));
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(rendered.0.clone())
+        .body(body.clone())
 }
