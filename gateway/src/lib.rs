@@ -9,6 +9,7 @@ pub mod fd_limit;
 mod limits;
 pub mod middleware;
 pub mod negotiate;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;
@@ -19,6 +20,11 @@ pub use startup::Application;
 /// The binary: configuration from the environment (and `.env`), then `migrate` or serve until
 /// a signal. Exit code 2 for bad configuration.
 pub fn run_from_env() -> std::process::ExitCode {
+    // `studio-gateway openapi`: the OpenAPI document, needing no configuration.
+    if std::env::args().nth(1).as_deref() == Some("openapi") {
+        print!("{}", openapi::to_json(&openapi::document()));
+        return std::process::ExitCode::SUCCESS;
+    }
     let config = studio_core::Config::from_env();
     // `from_env` has loaded `.env`, so the providers see the same variables.
     let oauth = studio_auth::oauth::providers_from_lookup(|name| std::env::var(name).ok());

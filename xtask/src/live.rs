@@ -10,7 +10,7 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use crate::process::{cargo, target_dir, workspace_root};
+use crate::process::{build_studio, target_dir, workspace_root};
 
 pub struct LiveStudio {
     pub url: String,
@@ -37,13 +37,7 @@ impl LiveStudio {
     /// Builds both binaries and starts them with a fresh data folder `target/<name>`;
     /// `extra` adds gateway environment variables.
     pub fn start(name: &str, extra: &[(&str, &str)]) -> Result<Self> {
-        cargo(&[
-            "build",
-            "--bin",
-            "studio-gateway",
-            "--bin",
-            "studio-dev-inference",
-        ])?;
+        build_studio()?;
         let data = workspace_root().join("target").join(name);
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data)?;

@@ -1,8 +1,10 @@
-//! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|bench|ci>`.
+//! Developer tasks: `cargo xtask <dev|test|lint|migrate|admin|sdk-check|docs-check|fuzz|openapi|bench|soak|ci>`.
 
 mod bench;
+mod docs_check;
 mod fuzz;
 mod live;
+mod openapi;
 mod process;
 mod sdk_check;
 mod soak;
@@ -20,6 +22,11 @@ const USAGE: &str = "usage: cargo xtask <command>
             (cargo xtask admin create-user --email you@example.com --admin)
   sdk-check the official OpenAI Python SDK against a running Studio (needs python3; installs
             openai into target/sdk-venv)
+  openapi   rewrite docs/openapi.json from the code (a test fails while it is out of date)
+  docs-check
+            open /docs in headless Chromium against a running Studio, with every request off the
+            gateway's origin blocked, and Try it out on GET /v1/models (installs playwright-core
+            into target/docs-node; Chromium from apt-get when root)
   fuzz      schemathesis against a running Studio's /api/openapi.json, every operation (installs
             schemathesis into target/fuzz-venv)
   bench     load-test the release gateway against the dev inference server, direct vs through
@@ -27,7 +34,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   soak      minutes of mixed traffic with client aborts, upstream faults and a database outage,
             then a reconciliation of usage records (cargo xtask soak [--minutes M]
             [--postgres ADMIN_URL] [--clients N]); not in CI
-  ci        lint + test + sdk-check, what CI runs";
+  ci        lint + test (with docs-check) + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +50,8 @@ fn main() -> Result<()> {
             cargo(&forwarded)
         }
         Some("sdk-check") => sdk_check::run_check(),
+        Some("docs-check") => docs_check::run_check(),
+        Some("openapi") => openapi::write(),
         Some("fuzz") => fuzz::run_fuzz(),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
@@ -67,7 +76,11 @@ fn test(extra: &[String]) -> Result<()> {
     }
     let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(extra.iter().map(String::as_str));
-    cargo(&args)
+    cargo(&args)?;
+    // The docs page in a real browser, then the fuzzer over every documented operation (after
+    // the cargo tests, which check the document itself).
+    docs_check::run_check()?;
+    fuzz::run_fuzz()
 }
 
 fn lint() -> Result<()> {
@@ -84,13 +97,7 @@ fn lint() -> Result<()> {
 }
 
 fn dev() -> Result<()> {
-    cargo(&[
-        "build",
-        "--bin",
-        "studio-gateway",
-        "--bin",
-        "studio-dev-inference",
-    ])?;
+    process::build_studio()?;
     let target = process::target_dir().join("debug");
     // The dev inference server stands in for vLLM/Ollama at INFERENCE_SERVICE_URL's default.
     let mut inference = std::process::Command::new(target.join("studio-dev-inference"))

@@ -20,6 +20,17 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// Builds the debug gateway and dev inference server (what `dev` and the checks run).
+pub fn build_studio() -> Result<()> {
+    cargo(&[
+        "build",
+        "--bin",
+        "studio-gateway",
+        "--bin",
+        "studio-dev-inference",
+    ])
+}
+
 pub fn cargo(args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(&cargo)

@@ -13,7 +13,7 @@ use studio_core::{
 
 use crate::{store::ApiKeyRow, ApiKeyError, ApiKeyInfo, ApiKeys};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminKeyInfo {
     #[serde(flatten)]

@@ -21,7 +21,9 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Queryable, Selectable, Insertable, utoipa::ToSchema,
+)]
 #[diesel(table_name = audit_events)]
 #[diesel(treat_none_as_default_value = false)]
 #[serde(rename_all = "camelCase")]
@@ -34,13 +36,19 @@ pub struct AuditEvent {
     /// `succeeded` or `refused`.
     pub outcome: String,
     /// Who did it (`null`: nobody signed in, such as a failed sign-in).
+    #[schema(required = true)]
     pub actor_id: Option<String>,
     /// Whom it was done to (an account id).
+    #[schema(required = true)]
     pub subject_id: Option<String>,
+    #[schema(required = true)]
     pub ip_address: Option<String>,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// A little context as JSON text (never a password or a secret).
+    #[schema(required = true)]
     pub details: Option<String>,
 }
 

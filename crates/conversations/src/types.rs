@@ -4,16 +4,19 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use studio_core::time::serde_utc;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
     pub title: String,
     pub model: String,
+    #[schema(required = true)]
     pub system_prompt: Option<String>,
+    #[schema(value_type = Object)]
     pub params: serde_json::Value,
     pub archived: bool,
     pub pinned: bool,
+    #[schema(required = true)]
     pub current_leaf_id: Option<String>,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,
@@ -21,28 +24,34 @@ pub struct Session {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
     pub session_id: String,
+    #[schema(required = true)]
     pub parent_id: Option<String>,
     pub role: String,
     pub content: String,
+    #[schema(required = true)]
     pub model: Option<String>,
     pub status: String,
+    #[schema(required = true)]
     pub error: Option<String>,
+    #[schema(required = true)]
     pub prompt_tokens: Option<i64>,
+    #[schema(required = true)]
     pub completion_tokens: Option<i64>,
     pub estimated: bool,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,
     #[serde(with = "serde_utc::option")]
+    #[schema(required = true)]
     pub completed_at: Option<NaiveDateTime>,
 }
 
 /// A session with the messages of its current branch, root first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDetail {
     #[serde(flatten)]
@@ -50,39 +59,44 @@ pub struct SessionDetail {
     pub messages: Vec<Message>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPage {
     pub items: Vec<Session>,
     /// Pass as `?cursor=` for the next page; absent on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ListSessions {
     pub q: Option<String>,
     pub archived: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSession {
     pub title: Option<String>,
     pub model: String,
     pub system_prompt: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SessionPatch {
     pub title: Option<String>,
     pub model: Option<String>,
     /// An empty string removes the system prompt.
     pub system_prompt: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
     pub archived: Option<bool>,
     pub pinned: Option<bool>,
@@ -90,7 +104,7 @@ pub struct SessionPatch {
     pub current_leaf_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewMessage {
     pub content: String,
@@ -98,6 +112,7 @@ pub struct NewMessage {
     /// sending its replacement with the edited message's parent.
     pub parent_id: Option<String>,
     pub model: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub params: Option<serde_json::Value>,
 }
 

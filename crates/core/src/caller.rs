@@ -11,7 +11,9 @@ pub struct Caller {
 }
 
 /// Limits of one scope (an API key or a user); `None` or 0: no limit of that kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct LimitSettings {
     pub requests_per_minute: Option<u64>,

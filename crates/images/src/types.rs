@@ -7,13 +7,13 @@ use serde::Serialize;
 use studio_core::time::serde_utc;
 
 /// `POST /v1/images/generations`'s answer, as OpenAI writes it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GenerationResponse {
     pub created: i64,
     pub data: Vec<GeneratedImage>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GeneratedImage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -24,11 +24,12 @@ pub struct GeneratedImage {
 }
 
 /// An image in the gallery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageInfo {
     pub id: String,
     pub prompt: String,
+    #[schema(required = true)]
     pub revised_prompt: Option<String>,
     pub model: String,
     pub size: String,
@@ -43,10 +44,11 @@ pub struct ImageInfo {
 }
 
 /// One page of the gallery, newest first; `nextCursor` fetches the next (older) page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImagePage {
     pub data: Vec<ImageInfo>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

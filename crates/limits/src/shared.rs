@@ -22,7 +22,7 @@ pub struct SharedStore {
     degraded: AtomicBool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LimiterState {
     /// `redis` or `in-process`.

@@ -17,17 +17,18 @@ use crate::{store::SUM_COLUMNS, UsageQuery, UsageReport, UsageTotals};
 /// How many users and keys a report names (the heaviest first).
 pub const TOP: i64 = 100;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
     /// A user id or a key id (`null` for JWT requests without a key).
+    #[schema(required = true)]
     pub id: Option<String>,
     #[serde(flatten)]
     pub totals: UsageTotals,
 }
 
 /// `/api/usage`'s report over every account, with the heaviest users and keys.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUsageReport {
     #[serde(flatten)]

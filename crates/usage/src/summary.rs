@@ -9,7 +9,9 @@ use studio_core::{DbError, DbPool};
 
 use crate::{store, UsageQuery};
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, diesel::QueryableByName)]
+#[derive(
+    Debug, Clone, Default, Serialize, PartialEq, diesel::QueryableByName, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageTotals {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -47,7 +49,7 @@ impl UsageTotals {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DayUsage {
     pub date: NaiveDate,
@@ -55,7 +57,7 @@ pub struct DayUsage {
     pub totals: UsageTotals,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelUsage {
     pub model: String,
@@ -63,7 +65,7 @@ pub struct ModelUsage {
     pub totals: UsageTotals,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageReport {
     #[serde(with = "studio_core::time::serde_utc")]

@@ -33,7 +33,7 @@ pub struct UsageWriterSettings {
 }
 
 /// What `/readyz` reports.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageWriterState {
     /// Records waiting in memory for the next flush.

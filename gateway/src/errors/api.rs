@@ -16,16 +16,24 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every `/api` error (its schema in the OpenAPI document is derived from it).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiErrorBody, example = json!({"error": {"code": "validation_error",
+    "message": "email is not a valid address", "details": {"field": "email"}}}))]
+pub(crate) struct Body<'a> {
+    #[schema(inline)]
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Inner<'a> {
+    /// A stable, machine-readable code: `validation_error`, `invalid_token`, `not_found`, …
     code: &'a str,
+    /// What went wrong and what to fix, for people.
     message: &'a str,
+    /// More about the error, e.g. `{"field": "email"}` for a validation error.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
     details: Option<&'a Value>,
 }
 

@@ -4,10 +4,10 @@
 //! `{"error":{"message","type","param","code"}}`. Domain errors are mapped to these in
 //! `errors::domain`, once per crate.
 
-mod api;
+pub(crate) mod api;
 mod database;
 mod domain;
-mod openai;
+pub(crate) mod openai;
 mod payload;
 pub mod rate_headers;
 

@@ -20,17 +20,25 @@ pub struct OpenAiError {
     pub rate: Option<studio_limits::RateInfo>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every `/v1` error, OpenAI's (its schema in the OpenAPI document is derived from it).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OpenAiErrorBody, example = json!({"error": {"message": "Incorrect API key provided.",
+    "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}))]
+pub(crate) struct Body<'a> {
+    #[schema(inline)]
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Inner<'a> {
     message: &'a str,
+    /// `invalid_request_error`, `rate_limit_exceeded`, `server_error`, or an upstream's own.
     #[serde(rename = "type")]
     kind: &'a str,
+    /// The request field at fault, if one is.
+    #[schema(required = true)]
     param: Option<&'a str>,
+    #[schema(required = true)]
     code: Option<&'a str>,
 }
 

@@ -2,12 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use studio_api_keys::{ApiKeyService, KeyUpdate, NewApiKey};
+use studio_api_keys::{ApiKeyInfo, ApiKeyService, CreatedApiKey, KeyUpdate, NewApiKey};
 use studio_audit::{AuditEvent, Outcome};
 
 use crate::{
     errors::ApiError,
     extractors::{Audit, AuthUser},
+    openapi::responses::{Body, Conflict, Internal, Jwt, Missing},
 };
 
 type Keys = web::Data<dyn ApiKeyService>;
@@ -28,6 +29,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, revoke))]
+pub(crate) struct Doc;
+
+/// Issues a key; the full key is in this answer only.
+#[utoipa::path(post, path = "/api/keys", tag = "keys", operation_id = "createKey", security(("jwt" = [])),
+    request_body(content = NewApiKey, example = json!({"name": "my laptop"})),
+    responses((status = 201, description = "The new key, with its secret", body = CreatedApiKey),
+        Body, Jwt, Conflict, Internal))]
 async fn create(
     keys: Keys,
     user: AuthUser,
@@ -44,10 +54,18 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// The caller's keys (never a secret).
+#[utoipa::path(get, path = "/api/keys", tag = "keys", operation_id = "listKeys", security(("jwt" = [])),
+    responses((status = 200, description = "The keys", body = Vec<ApiKeyInfo>), Jwt, Internal))]
 async fn list(keys: Keys, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(keys.list(user.user_id()).await?))
 }
 
+/// Renames a key and/or replaces its limits.
+#[utoipa::path(patch, path = "/api/keys/{id}", tag = "keys", operation_id = "updateKey", security(("jwt" = [])),
+    params(("id" = String, Path, description = "A key id")), request_body = KeyUpdate,
+    responses((status = 200, description = "The key", body = ApiKeyInfo),
+        Body, Jwt, Missing, Internal))]
 async fn update(
     keys: Keys,
     user: AuthUser,
@@ -57,6 +75,10 @@ async fn update(
     Ok(HttpResponse::Ok().json(keys.update(user.user_id(), &id, body.into_inner()).await?))
 }
 
+/// Revokes a key, at once on this instance and within about 2 seconds on others.
+#[utoipa::path(delete, path = "/api/keys/{id}", tag = "keys", operation_id = "revokeKey", security(("jwt" = [])),
+    params(("id" = String, Path, description = "A key id")),
+    responses((status = 204, description = "Revoked"), Jwt, Missing, Internal))]
 async fn revoke(
     keys: Keys,
     user: AuthUser,

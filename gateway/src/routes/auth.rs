@@ -4,13 +4,17 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use studio_audit::{AuditEvent, AuditLog, Outcome};
 use studio_auth::{
-    AuthService, ChangePassword, Credentials, ProfileUpdate, Registration, UserAdmin,
+    AuthResponse, AuthService, ChangePassword, Credentials, ProfileUpdate, Registration,
+    SessionInfo, User, UserAdmin,
 };
 
 use crate::{
     errors::internal,
     errors::ApiError,
     extractors::{Audit, AuthUser, Client},
+    openapi::responses::{
+        Body, Busy, Conflict, Forbidden, Internal, Invalid, Jwt, Limited, Missing,
+    },
     routes::admin::Paging,
 };
 
@@ -35,19 +39,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    register,
+    login,
+    refresh,
+    logout,
+    me,
+    update_me,
+    change_password,
+    sessions,
+    revoke_session,
+    activity
+))]
+pub(crate) struct Doc;
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RefreshBody {
     refresh_token: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LogoutBody {
     #[serde(default)]
     refresh_token: Option<String>,
 }
 
+/// Creates an account (and mails a verification link) and signs it in.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Registration,
+    responses((status = 201, description = "Signed up and in", body = AuthResponse),
+        Body, Conflict, Limited, Internal, Busy))]
 async fn register(
     auth: Auth,
     client: Client,
@@ -63,8 +86,13 @@ async fn register(
     Ok(HttpResponse::Created().json(result?))
 }
 
-/// Both outcomes are audited; a failure names the account it was aimed at (if there is one)
-/// and never the password.
+/// Signs in with email and password. Both outcomes are audited; a failure names the account it
+/// was aimed at (if there is one) and never the password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body(content = Credentials,
+        example = json!({"email": "ada@example.com", "password": "correct horse battery"})),
+    responses((status = 200, description = "Signed in", body = AuthResponse),
+        Body, Jwt, Forbidden,
+        Limited, Internal, Busy))]
 async fn login(
     auth: Auth,
     admin: web::Data<dyn UserAdmin>,
@@ -96,6 +124,10 @@ async fn login(
     }
 }
 
+/// Trades a refresh token for a new pair (the old one is spent).
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshBody,
+    responses((status = 200, description = "A new token pair", body = AuthResponse),
+        Body, Jwt, Internal))]
 async fn refresh(auth: Auth, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
     let response = auth.refresh(&body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(response))
@@ -104,6 +136,10 @@ async fn refresh(auth: Auth, body: web::Json<RefreshBody>) -> Result<HttpRespons
 /// Either token will do: the access token in `Authorization`, or `{refreshToken}` in the body
 /// (so that an expired access token does not keep a refresh token alive). The body is
 /// optional, so it is read as bytes and parsed only when present.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    request_body(content = Option<LogoutBody>, description = "Optional: the refresh token"),
+    security(("jwt" = []), ()),
+    responses((status = 204, description = "Signed out"), Invalid, Jwt, Internal))]
 async fn logout(
     auth: Auth,
     user: Result<AuthUser, ApiError>,
@@ -112,9 +148,12 @@ async fn logout(
     let body: LogoutBody = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
-        })?
+        // `null` is no body too (the document says the body may be null).
+        serde_json::from_slice::<Option<LogoutBody>>(&body)
+            .map_err(|e| {
+                ApiError::bad_request("bad_request", format!("invalid request body: {e}"))
+            })?
+            .unwrap_or_default()
     };
     let caller = match (user, &body.refresh_token) {
         (Ok(user), _) => Some(user.0),
@@ -126,10 +165,18 @@ async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", operation_id = "getMe", security(("jwt" = [])),
+    responses((status = 200, description = "The caller", body = User), Jwt, Missing, Internal))]
 async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(auth.user(user.user_id()).await?))
 }
 
+/// Changes the caller's name.
+#[utoipa::path(patch, path = "/api/auth/me", tag = "auth", operation_id = "updateMe", security(("jwt" = [])),
+    request_body = ProfileUpdate,
+    responses((status = 200, description = "The updated profile", body = User),
+        Body, Jwt, Missing, Internal))]
 async fn update_me(
     auth: Auth,
     user: AuthUser,
@@ -141,6 +188,10 @@ async fn update_me(
     ))
 }
 
+/// Sets a new password and ends the caller's other sessions.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", operation_id = "changePassword", security(("jwt" = [])),
+    request_body = ChangePassword,
+    responses((status = 204, description = "Changed"), Body, Jwt, Missing, Limited, Internal, Busy))]
 async fn change_password(
     auth: Auth,
     user: AuthUser,
@@ -158,10 +209,18 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The caller's signed-in devices.
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", operation_id = "listAuthSessions", security(("jwt" = [])),
+    responses((status = 200, description = "Every live session", body = Vec<SessionInfo>),
+        Jwt, Internal))]
 async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(auth.sessions(&user.0).await?))
 }
 
+/// Signs a device out.
+#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth", operation_id = "revokeAuthSession", security(("jwt" = [])),
+    params(("id" = String, Path, description = "A session id")),
+    responses((status = 204, description = "Revoked"), Jwt, Missing, Internal))]
 async fn revoke_session(
     auth: Auth,
     user: AuthUser,
@@ -179,6 +238,10 @@ async fn revoke_session(
 }
 
 /// The caller's own security events, newest first: what was done to the account and by it.
+#[utoipa::path(get, path = "/api/auth/activity", tag = "auth", operation_id = "listActivity", security(("jwt" = [])),
+    params(Paging),
+    responses((status = 200, description = "A page of events", body = studio_core::Page<AuditEvent>),
+        Invalid, Jwt, Internal))]
 async fn activity(
     log: web::Data<AuditLog>,
     user: AuthUser,

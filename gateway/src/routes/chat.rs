@@ -10,12 +10,33 @@ use studio_chat::{ChatProxy, ChatReply};
 use crate::{
     errors::{rate_headers, OpenAiError},
     extractors::ApiCaller,
+    openapi::{
+        responses::{V1Auth, V1Body, V1Upstream},
+        wire::{ChatCompletion, ChatCompletionRequest, ServerSentEvent},
+    },
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/v1/chat/completions").route(web::post().to(complete)));
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(complete))]
+pub(crate) struct Doc;
+
+/// OpenAI's chat completions, proxied to the model's upstreams: a JSON answer, or with
+/// `"stream": true` a `text/event-stream` of `chat.completion.chunk` events ending with
+/// `data: [DONE]` (a failure after the first event ends the stream with an `error` event).
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "chat",
+    operation_id = "createChatCompletion", request_body = ChatCompletionRequest,
+    security(("apiKey" = []), ("jwt" = [])),
+    responses(
+        (status = 200, description = "The completion, or its stream", content(
+            (ChatCompletion = "application/json"),
+            (ServerSentEvent = "text/event-stream", example = json!({"data":
+                "{\"object\":\"chat.completion.chunk\",\"choices\":[]}"})),
+        )),
+        V1Auth, V1Body, V1Upstream))]
 async fn complete(
     req: HttpRequest,
     proxy: web::Data<ChatProxy>,

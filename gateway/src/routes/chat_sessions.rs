@@ -5,10 +5,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use studio_chat::ChatProxy;
 use studio_conversations::{
-    ConversationService, ExportFormat, ListSessions, NewMessage, NewSession, SessionPatch,
+    ConversationService, ExportFormat, ListSessions, Message, NewMessage, NewSession, Session,
+    SessionDetail, SessionPage, SessionPatch,
 };
 
-use crate::{errors::ApiError, extractors::AuthUser};
+use crate::{
+    errors::ApiError,
+    extractors::AuthUser,
+    openapi::{
+        responses::{Body, Internal, Invalid, Jwt, Missing},
+        wire::ServerSentEvent,
+    },
+};
 
 type Sessions = web::Data<dyn ConversationService>;
 
@@ -42,6 +50,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list, create, get, update, delete, export, send, regenerate, siblings, stream, cancel
+))]
+pub(crate) struct Doc;
+
+/// A reply's events: `event: message` first (`{sessionId, userMessageId, assistantMessageId}`),
+/// then OpenAI `chat.completion.chunk`s with ids (byte offsets into the reply's text), then
+/// `event: done` or `event: error`.
+const STREAM: &str = "The reply's server-sent events";
+
 fn event_stream(body: studio_conversations::EventStream) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/event-stream")
@@ -50,6 +69,10 @@ fn event_stream(body: studio_conversations::EventStream) -> HttpResponse {
         .streaming(body)
 }
 
+/// The caller's sessions, newest `updatedAt` first.
+#[utoipa::path(get, path = "/api/chat/sessions", tag = "chat-sessions", operation_id = "listChatSessions", security(("jwt" = [])),
+    params(ListSessions),
+    responses((status = 200, description = "A page", body = SessionPage), Invalid, Jwt, Internal))]
 async fn list(
     sessions: Sessions,
     user: AuthUser,
@@ -58,6 +81,10 @@ async fn list(
     Ok(HttpResponse::Ok().json(sessions.list(user.user_id(), query.into_inner()).await?))
 }
 
+/// Starts a session.
+#[utoipa::path(post, path = "/api/chat/sessions", tag = "chat-sessions", operation_id = "createChatSession", security(("jwt" = [])),
+    request_body(content = NewSession, example = json!({"model": "llama-3.1-8b-instruct"})),
+    responses((status = 201, description = "The session", body = Session), Body, Jwt, Internal))]
 async fn create(
     sessions: Sessions,
     user: AuthUser,
@@ -66,6 +93,11 @@ async fn create(
     Ok(HttpResponse::Created().json(sessions.create(user.user_id(), body.into_inner()).await?))
 }
 
+/// The session with the messages of its current branch, root first.
+#[utoipa::path(get, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "getChatSession",
+    security(("jwt" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "The session", body = SessionDetail),
+        Jwt, Missing, Internal))]
 async fn get(
     sessions: Sessions,
     user: AuthUser,
@@ -74,6 +106,11 @@ async fn get(
     Ok(HttpResponse::Ok().json(sessions.get(user.user_id(), &id).await?))
 }
 
+/// Changes a session; `currentLeafId` switches branch.
+#[utoipa::path(patch, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "updateChatSession",
+    security(("jwt" = [])), params(("id" = String, Path)), request_body = SessionPatch,
+    responses((status = 200, description = "The session", body = Session),
+        Body, Jwt, Missing, Internal))]
 async fn update(
     sessions: Sessions,
     user: AuthUser,
@@ -86,6 +123,10 @@ async fn update(
     Ok(HttpResponse::Ok().json(session))
 }
 
+/// Deletes a session and its messages, cancelling live replies.
+#[utoipa::path(delete, path = "/api/chat/sessions/{id}", tag = "chat-sessions", operation_id = "deleteChatSession",
+    security(("jwt" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), Jwt, Missing, Internal))]
 async fn delete(
     sessions: Sessions,
     user: AuthUser,
@@ -95,11 +136,20 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
+    /// `json` (the default) or `markdown` (`md`).
+    #[param(pattern = "^(json|markdown|md)$")]
     format: Option<String>,
 }
 
+/// The current branch as a file (`Content-Disposition: attachment`).
+#[utoipa::path(get, path = "/api/chat/sessions/{id}/export", tag = "chat-sessions", operation_id = "exportChatSession",
+    security(("jwt" = [])), params(("id" = String, Path), ExportQuery),
+    responses((status = 200, description = "The file", content(
+            (SessionDetail = "application/json"), (String = "text/markdown"))),
+        Invalid, Jwt, Missing, Internal))]
 async fn export(
     sessions: Sessions,
     user: AuthUser,
@@ -117,6 +167,12 @@ async fn export(
         .body(export.body))
 }
 
+/// Stores a message and streams the reply.
+#[utoipa::path(post, path = "/api/chat/sessions/{id}/messages", tag = "chat-sessions", operation_id = "sendMessage",
+    security(("jwt" = [])), params(("id" = String, Path)),
+    request_body(content = NewMessage, example = json!({"content": "Hello"})),
+    responses((status = 200, description = STREAM, content_type = "text/event-stream",
+        body = ServerSentEvent), Body, Jwt, Missing, Internal))]
 async fn send(
     sessions: Sessions,
     proxy: web::Data<ChatProxy>,
@@ -130,6 +186,12 @@ async fn send(
     Ok(event_stream(sessions.start(proxy.into_inner(), pending)))
 }
 
+/// Generates a sibling of an assistant reply, streamed.
+#[utoipa::path(post, path = "/api/chat/sessions/{id}/messages/{message}/regenerate",
+    tag = "chat-sessions", operation_id = "regenerateMessage", security(("jwt" = [])),
+    params(("id" = String, Path), ("message" = String, Path)),
+    responses((status = 200, description = STREAM, content_type = "text/event-stream",
+        body = ServerSentEvent), Invalid, Jwt, Missing, Internal))]
 async fn regenerate(
     sessions: Sessions,
     proxy: web::Data<ChatProxy>,
@@ -141,6 +203,12 @@ async fn regenerate(
     Ok(event_stream(sessions.start(proxy.into_inner(), pending)))
 }
 
+/// The message and its alternatives (same parent), oldest first.
+#[utoipa::path(get, path = "/api/chat/sessions/{id}/messages/{message}/siblings",
+    tag = "chat-sessions", operation_id = "listSiblings", security(("jwt" = [])),
+    params(("id" = String, Path), ("message" = String, Path)),
+    responses((status = 200, description = "The messages", body = Vec<Message>),
+        Jwt, Missing, Internal))]
 async fn siblings(
     sessions: Sessions,
     user: AuthUser,
@@ -150,8 +218,11 @@ async fn siblings(
     Ok(HttpResponse::Ok().json(sessions.siblings(user.user_id(), &id, &message).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StreamQuery {
+    /// Resume after this many bytes of the reply (as `Last-Event-ID`).
+    #[param(value_type = Option<u64>)]
     after: Option<String>,
 }
 
@@ -169,6 +240,13 @@ fn resume_offset(req: &HttpRequest, query: &StreamQuery) -> Result<usize, ApiErr
     }
 }
 
+/// Replays a reply after `Last-Event-ID` (or `?after=`), then follows it live until it ends.
+#[utoipa::path(get, path = "/api/chat/sessions/{id}/messages/{message}/stream",
+    tag = "chat-sessions", operation_id = "followReply", security(("jwt" = [])),
+    params(("id" = String, Path), ("message" = String, Path), StreamQuery,
+        ("Last-Event-ID" = Option<u64>, Header, nullable = false, description = "Where to resume")),
+    responses((status = 200, description = STREAM, content_type = "text/event-stream",
+        body = ServerSentEvent), Invalid, Jwt, Missing, Internal))]
 async fn stream(
     req: HttpRequest,
     sessions: Sessions,
@@ -184,6 +262,11 @@ async fn stream(
     Ok(event_stream(events))
 }
 
+/// Stops a reply; its text so far is kept, `cancelled`.
+#[utoipa::path(post, path = "/api/chat/sessions/{id}/messages/{message}/cancel",
+    tag = "chat-sessions", operation_id = "cancelReply", security(("jwt" = [])),
+    params(("id" = String, Path), ("message" = String, Path)),
+    responses((status = 200, description = "The message", body = Message), Jwt, Missing, Internal))]
 async fn cancel(
     sessions: Sessions,
     user: AuthUser,

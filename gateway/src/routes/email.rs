@@ -1,11 +1,12 @@
 //! Proving an address and resetting a password by mail, under `/api/auth`.
 
 use actix_web::{web, HttpResponse};
-use studio_auth::{AuthService, EmailToken, ForgotPassword, ResetPassword};
+use studio_auth::{AuthService, EmailToken, ForgotPassword, ResetPassword, User};
 
 use crate::{
     errors::ApiError,
     extractors::{Audit, AuthUser, Client},
+    openapi::responses::{Body, Busy, Conflict, Internal, Jwt, Limited},
 };
 
 type Auth = web::Data<dyn AuthService>;
@@ -17,6 +18,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/auth/password/reset").route(web::post().to(reset)));
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(verify, resend, forgot, reset))]
+pub(crate) struct Doc;
+
+/// Confirms the address with the token of the mailed link.
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", operation_id = "verifyEmail", request_body = EmailToken,
+    responses((status = 200, description = "Verified: the user", body = User), Body, Internal))]
 async fn verify(
     auth: Auth,
     audit: Audit,
@@ -28,6 +36,11 @@ async fn verify(
     Ok(HttpResponse::Ok().json(result?))
 }
 
+/// Mails a new verification link.
+#[utoipa::path(post, path = "/api/auth/verify-email/resend", tag = "auth", operation_id = "resendVerification",
+    security(("jwt" = [])),
+    responses((status = 202, description = "A link is on its way"), Jwt, Conflict, Limited,
+        Internal))]
 async fn resend(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     auth.resend_verification(&user.0).await?;
     Ok(HttpResponse::Accepted().finish())
@@ -35,6 +48,10 @@ async fn resend(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
 
 /// 202 whether or not the address has an account, and just as fast: the work is in the
 /// background.
+#[utoipa::path(post, path = "/api/auth/password/forgot", tag = "auth", operation_id = "forgotPassword",
+    request_body = ForgotPassword,
+    responses((status = 202, description = "A reset link is mailed if the account exists"),
+        Body, Limited))]
 async fn forgot(
     auth: Auth,
     client: Client,
@@ -44,6 +61,10 @@ async fn forgot(
     Ok(HttpResponse::Accepted().finish())
 }
 
+/// Sets the password with the token of the mailed link, and ends every session.
+#[utoipa::path(post, path = "/api/auth/password/reset", tag = "auth", operation_id = "resetPassword",
+    request_body = ResetPassword,
+    responses((status = 204, description = "The password is set"), Body, Internal, Busy))]
 async fn reset(
     auth: Auth,
     audit: Audit,

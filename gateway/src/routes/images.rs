@@ -2,12 +2,18 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use studio_images::{Caller, GalleryQuery, ImageGenerator, ImageService};
+use studio_images::{
+    Caller, GalleryQuery, GenerationResponse, ImageGenerator, ImageInfo, ImagePage, ImageService,
+};
 
 use super::media::MediaUrls;
 use crate::{
     errors::{not_json, ApiError, OpenAiError},
     extractors::{ApiCaller, AuthUser},
+    openapi::{
+        responses::{Busy, Internal, Invalid, Jwt, Missing, V1Auth, V1Body, V1Upstream},
+        wire::ImageGenerationRequest,
+    },
 };
 
 type Gallery = web::Data<dyn ImageService>;
@@ -24,6 +30,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(generate, list, get, delete))]
+pub(crate) struct Doc;
+
+/// OpenAI's image generation; the images are stored in the caller's gallery.
+#[utoipa::path(post, path = "/v1/images/generations", tag = "images",
+    operation_id = "createImage", request_body = ImageGenerationRequest,
+    security(("apiKey" = []), ("jwt" = [])),
+    responses((status = 200, description = "The images", body = GenerationResponse),
+        V1Auth, V1Body, V1Upstream))]
 async fn generate(
     req: HttpRequest,
     generator: web::Data<ImageGenerator>,
@@ -44,14 +60,23 @@ async fn generate(
     Ok(HttpResponse::Ok().json(response))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListParams {
+    /// The `nextCursor` of the previous page.
     cursor: Option<String>,
+    /// Images per page, 1 to 100 (50 when absent).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
+    /// Only this model's images.
     model: Option<String>,
 }
 
+/// The caller's images, newest first (unknown query parameters are refused).
+#[utoipa::path(get, path = "/api/images", tag = "images", operation_id = "listImages", security(("jwt" = [])),
+    params(ListParams),
+    responses((status = 200, description = "A page", body = ImagePage), Invalid, Jwt, Busy))]
 async fn list(
     req: HttpRequest,
     gallery: Gallery,
@@ -71,6 +96,10 @@ async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// One image of the caller's, with signed URLs.
+#[utoipa::path(get, path = "/api/images/{id}", tag = "images", operation_id = "getImage", security(("jwt" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The image", body = ImageInfo), Jwt, Missing, Busy))]
 async fn get(
     req: HttpRequest,
     gallery: Gallery,
@@ -84,6 +113,10 @@ async fn get(
     Ok(HttpResponse::Ok().json(image))
 }
 
+/// Deletes an image: its row and its files.
+#[utoipa::path(delete, path = "/api/images/{id}", tag = "images", operation_id = "deleteImage", security(("jwt" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), Jwt, Missing, Busy, Internal))]
 async fn delete(
     gallery: Gallery,
     user: AuthUser,

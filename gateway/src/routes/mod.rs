@@ -17,8 +17,30 @@ use actix_web::web;
 
 pub use media::MediaUrls;
 
+/// Each module's part of the OpenAPI document (see `crate::openapi`); the same modules as
+/// `configure`.
+pub(crate) fn docs() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![
+        health::Doc::openapi(),
+        oauth::Doc::openapi(),
+        email::Doc::openapi(),
+        auth::Doc::openapi(),
+        api_keys::Doc::openapi(),
+        models::Doc::openapi(),
+        chat::Doc::openapi(),
+        chat_sessions::Doc::openapi(),
+        images::Doc::openapi(),
+        usage::Doc::openapi(),
+    ]
+    .into_iter()
+    .chain(admin::docs())
+    .collect()
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
+        .configure(crate::openapi::configure)
         // Before the /api/auth scope, which answers 404 for any path under it it does not know.
         .configure(oauth::configure)
         .configure(email::configure)

@@ -7,6 +7,7 @@ use studio_models::{Model, ModelCatalog, ModelKind, Pricing};
 use crate::{
     errors::OpenAiError,
     extractors::{ApiCaller, AuthUser},
+    openapi::responses::{Jwt, V1Auth, V1Missing},
 };
 
 type Catalog = web::Data<dyn ModelCatalog>;
@@ -18,7 +19,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/models").route(web::get().to(list_api)));
 }
 
-#[derive(Serialize)]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_openai, get_openai, list_api))]
+pub(crate) struct Doc;
+
+/// OpenAI's model object.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OpenAiModel, example = json!({"id": "llama-3.1-8b-instruct", "object": "model",
+    "created": 1_700_000_000, "owned_by": "studio"}))]
 struct OpenAiModel<'a> {
     id: &'a str,
     object: &'static str,
@@ -37,14 +45,18 @@ impl<'a> From<&'a Model> for OpenAiModel<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OpenAiModelList)]
 struct OpenAiList<'a> {
+    /// `list`
     object: &'static str,
     data: Vec<OpenAiModel<'a>>,
 }
 
-#[derive(Serialize)]
+/// A catalog entry, for the frontend.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CatalogModel)]
 struct ApiModel<'a> {
     id: &'a str,
     name: &'a str,
@@ -53,13 +65,19 @@ struct ApiModel<'a> {
     kind: ModelKind,
     context_length: u32,
     max_output_tokens: u32,
+    #[schema(value_type = Vec<String>)]
     capabilities: &'a [String],
+    #[schema(required = true)]
     pricing: Option<Pricing>,
     /// Image models: the sizes offered, the first being the default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     sizes: Vec<String>,
 }
 
+/// The catalog, in OpenAI's format.
+#[utoipa::path(get, path = "/v1/models", tag = "models", operation_id = "listModels",
+    security(("apiKey" = []), ("jwt" = [])),
+    responses((status = 200, description = "Every model", body = OpenAiList), V1Auth))]
 async fn list_openai(catalog: Catalog, _caller: ApiCaller) -> HttpResponse {
     let data = catalog
         .models()
@@ -72,6 +90,11 @@ async fn list_openai(catalog: Catalog, _caller: ApiCaller) -> HttpResponse {
     })
 }
 
+/// One model, in OpenAI's format. Ids may contain slashes.
+#[utoipa::path(get, path = "/v1/models/{id}", tag = "models", operation_id = "retrieveModel",
+    params(("id" = String, Path, description = "A model id from the catalog")),
+    security(("apiKey" = []), ("jwt" = [])),
+    responses((status = 200, description = "The model", body = OpenAiModel), V1Auth, V1Missing))]
 async fn get_openai(
     catalog: Catalog,
     _caller: ApiCaller,
@@ -88,6 +111,10 @@ async fn get_openai(
     Ok(HttpResponse::Ok().json(OpenAiModel::from(model.as_ref())))
 }
 
+/// The catalog, camelCase, with what the frontend shows (image models list their `sizes`).
+#[utoipa::path(get, path = "/api/models", tag = "models", operation_id = "catalog",
+    security(("jwt" = [])),
+    responses((status = 200, description = "Every model", body = Vec<ApiModel>), Jwt))]
 async fn list_api(catalog: Catalog, _user: AuthUser) -> HttpResponse {
     let models: Vec<ApiModel<'_>> = catalog
         .models()

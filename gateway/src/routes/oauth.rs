@@ -8,13 +8,17 @@ use actix_web::{
 };
 use serde::Deserialize;
 use studio_audit::{AuditEvent, Outcome};
-use studio_auth::oauth::{CallbackParams, Linked, OAuthError, OAuthService};
+use studio_auth::oauth::{
+    CallbackParams, IdentityInfo, Linked, OAuthError, OAuthService, ProviderInfo,
+};
+use studio_auth::AuthResponse;
 use studio_core::Config;
 
 use crate::{
     errors::ApiError,
     extractors::{request_origin, Audit, AuthUser, Client},
     negotiate::prefers_json,
+    openapi::responses::{Body, Conflict, Forbidden, Internal, Invalid, Jwt, Limited, Missing},
 };
 
 type OAuth = web::Data<dyn OAuthService>;
@@ -48,13 +52,37 @@ fn browser_cookie(value: String, max_age: CookieDuration) -> Cookie<'static> {
         .finish()
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    providers,
+    exchange,
+    start,
+    callback_get,
+    callback_post,
+    identities,
+    unlink
+))]
+pub(crate) struct Doc;
+
+/// Where the browser goes to sign in (when JSON was asked for).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Authorization {
+    authorization_url: String,
+}
+
+/// The enabled sign-in providers.
+#[utoipa::path(get, path = "/api/auth/providers", tag = "oauth", operation_id = "listProviders",
+    responses((status = 200, description = "The providers", body = Vec<ProviderInfo>)))]
 async fn providers(oauth: OAuth) -> HttpResponse {
     HttpResponse::Ok().json(oauth.providers())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct StartQuery {
+    /// A path of the frontend to return to after signing in (`/` when absent).
     redirect_to: Option<String>,
 }
 
@@ -66,6 +94,16 @@ fn callback_url(req: &HttpRequest, config: &Config, provider: &str) -> String {
     format!("{base}/api/auth/oauth/{provider}/callback")
 }
 
+/// Starts a sign-in: a 302 to the provider, or `{authorizationUrl}` when `Accept` prefers JSON.
+/// Sets the cookie that binds the flow to this browser.
+#[utoipa::path(get, path = "/api/auth/oauth/{provider}/start", tag = "oauth", operation_id = "startOAuth",
+    params(("provider" = String, Path, description = "A provider id"), StartQuery),
+    responses(
+        (status = 302, description = "To the provider's sign-in page",
+            headers(("Location" = String, description = "The provider's authorization URL"))),
+        (status = 200, description = "The URL, for a script", body = Authorization),
+        Invalid, Missing, Limited, Internal,
+        crate::openapi::responses::ProviderDown))]
 async fn start(
     req: HttpRequest,
     client: Client,
@@ -90,7 +128,9 @@ async fn start(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let mut response = if prefers_json(accept) {
-        HttpResponse::Ok().json(serde_json::json!({ "authorizationUrl": flow.authorization_url }))
+        HttpResponse::Ok().json(Authorization {
+            authorization_url: flow.authorization_url,
+        })
     } else {
         HttpResponse::Found()
             .insert_header((header::LOCATION, flow.authorization_url))
@@ -102,6 +142,12 @@ async fn start(
     Ok(response)
 }
 
+/// The provider's return: a 302 to `FRONTEND_URL/auth/callback?code=…` (or `?error=…`).
+#[utoipa::path(get, path = "/api/auth/oauth/{provider}/callback", tag = "oauth", operation_id = "oauthCallback",
+    params(("provider" = String, Path, description = "A provider id"), CallbackParams),
+    responses((status = 302, description = "Back to the frontend",
+        headers(("Location" = String, description = "`FRONTEND_URL/auth/callback?code=…`"))),
+        Invalid, Missing, Internal))]
 async fn callback_get(
     req: HttpRequest,
     oauth: OAuth,
@@ -119,6 +165,13 @@ async fn callback_get(
     .await
 }
 
+/// The provider's return as a form post (Apple): as the `GET`.
+#[utoipa::path(post, path = "/api/auth/oauth/{provider}/callback", tag = "oauth", operation_id = "oauthCallbackForm",
+    params(("provider" = String, Path, description = "A provider id")),
+    request_body(content = CallbackParams, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 302, description = "Back to the frontend",
+        headers(("Location" = String, description = "`FRONTEND_URL/auth/callback?code=…`"))),
+        Body, Missing, Internal))]
 async fn callback_post(
     req: HttpRequest,
     oauth: OAuth,
@@ -190,11 +243,16 @@ async fn finish(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ExchangeBody {
+    /// The one-time code of the callback (single use, 60 seconds).
     code: String,
 }
 
+/// Trades the callback's one-time code for tokens, as a login does.
+#[utoipa::path(post, path = "/api/auth/oauth/exchange", tag = "oauth", operation_id = "exchangeOAuthCode", request_body = ExchangeBody,
+    responses((status = 200, description = "Signed in", body = AuthResponse),
+        Body, Jwt, Forbidden, Internal))]
 async fn exchange(
     oauth: OAuth,
     client: Client,
@@ -210,10 +268,18 @@ async fn exchange(
     Ok(HttpResponse::Ok().json(result?))
 }
 
+/// The providers linked to the caller's account.
+#[utoipa::path(get, path = "/api/auth/identities", tag = "oauth", operation_id = "listIdentities", security(("jwt" = [])),
+    responses((status = 200, description = "Linked identities", body = Vec<IdentityInfo>),
+        Jwt, Internal))]
 async fn identities(oauth: OAuth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(oauth.identities(user.user_id()).await?))
 }
 
+/// Unlinks a provider; the last way to sign in cannot be unlinked (409).
+#[utoipa::path(delete, path = "/api/auth/identities/{id}", tag = "oauth", operation_id = "unlinkIdentity", security(("jwt" = [])),
+    params(("id" = String, Path, description = "An identity id")),
+    responses((status = 204, description = "Unlinked"), Jwt, Missing, Conflict, Internal))]
 async fn unlink(
     oauth: OAuth,
     user: AuthUser,

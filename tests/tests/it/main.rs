@@ -26,6 +26,8 @@ mod nagle;
 mod oauth;
 mod oauth_linking;
 mod oauth_start;
+mod openapi;
+mod openapi_routes;
 mod operators;
 mod rate_limits;
 mod refresh_grace;

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::{
     bench::{client, servers},
-    process::{cargo, target_dir},
+    process::{build_studio, target_dir},
 };
 use traffic::Kind;
 
@@ -51,13 +51,7 @@ fn options(args: &[String]) -> Result<Options> {
 
 pub fn run(args: &[String]) -> Result<()> {
     let options = options(args)?;
-    cargo(&[
-        "build",
-        "--bin",
-        "studio-gateway",
-        "--bin",
-        "studio-dev-inference",
-    ])?;
+    build_studio()?;
     let bin = target_dir().join("debug");
     let dir = target_dir().join("soak");
     let _ = std::fs::remove_dir_all(&dir);

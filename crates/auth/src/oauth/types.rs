@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use studio_core::time::serde_utc;
 
 /// A button on the sign-in page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderInfo {
     pub id: String,
@@ -18,7 +18,8 @@ pub struct StartedFlow {
 }
 
 /// What the provider sends back (query string, or Apple's form post).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -49,11 +50,12 @@ pub enum Linked {
     Created,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityInfo {
     pub id: String,
     pub provider: String,
+    #[schema(required = true)]
     pub email: Option<String>,
     #[serde(with = "serde_utc")]
     pub created_at: NaiveDateTime,

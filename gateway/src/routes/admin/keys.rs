@@ -2,12 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use studio_api_keys::KeyAdmin;
+use studio_api_keys::{AdminKeyInfo, KeyAdmin};
 
 use super::Paging;
 use crate::{
     errors::ApiError,
     extractors::{AdminUser, Audit},
+    openapi::responses::{Admin, Internal, Invalid, Missing},
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,14 +16,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/keys/{id}").route(web::delete().to(revoke)));
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, revoke))]
+pub(crate) struct Doc;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct ListQuery {
+    /// Only this account's keys.
     user_id: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     paging: Paging,
 }
 
+/// Every user's keys (never a secret), oldest first.
+#[utoipa::path(get, path = "/api/admin/keys", tag = "admin", operation_id = "adminListKeys", security(("jwt" = [])),
+    params(ListQuery, Paging),
+    responses((status = 200, description = "A page", body = studio_core::Page<AdminKeyInfo>),
+        Invalid, Admin, Internal))]
 async fn list(
     keys: web::Data<dyn KeyAdmin>,
     _caller: AdminUser,
@@ -34,6 +47,10 @@ async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// Revokes any user's key.
+#[utoipa::path(delete, path = "/api/admin/keys/{id}", tag = "admin", operation_id = "adminRevokeKey", security(("jwt" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Revoked"), Admin, Missing, Internal))]
 async fn revoke(
     keys: web::Data<dyn KeyAdmin>,
     caller: AdminUser,

@@ -14,6 +14,16 @@ use studio_core::PageRequest;
 
 use crate::errors::ApiError;
 
+/// This API's part of the OpenAPI document.
+pub(crate) fn docs() -> [utoipa::openapi::OpenApi; 3] {
+    use utoipa::OpenApi;
+    [
+        users::Doc::openapi(),
+        keys::Doc::openapi(),
+        reports::Doc::openapi(),
+    ]
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/admin")
@@ -25,9 +35,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `?cursor=&limit=` of every listing. Flattened query structs see every value as a string
 /// (serde_urlencoded), so numbers and booleans are parsed here, naming the parameter.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// The `nextCursor` of the previous page.
     cursor: Option<String>,
+    /// Items per page, 1 to 100 (50 when absent).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 

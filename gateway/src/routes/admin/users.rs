@@ -15,6 +15,7 @@ use super::Paging;
 use crate::{
     errors::{internal, ApiError},
     extractors::{AdminUser, Audit},
+    openapi::responses::{Admin as AdminOnly, Body, Conflict, Internal, Invalid, Missing},
 };
 
 type Admin = web::Data<dyn UserAdmin>;
@@ -29,12 +30,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, detail, update, delete))]
+pub(crate) struct Doc;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Part of an email address or a name.
     q: Option<String>,
+    /// `user` or `admin`.
+    #[param(pattern = "^(user|admin)$")]
     role: Option<String>,
+    /// `true` or `false`.
+    #[param(value_type = Option<bool>)]
     disabled: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     paging: Paging,
 }
 
@@ -43,6 +55,11 @@ fn parse_role(field: &str, value: &str) -> Result<Role, ApiError> {
         .ok_or_else(|| ApiError::invalid_field(field, "role must be 'user' or 'admin'"))
 }
 
+/// Every account, filtered, oldest first.
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", operation_id = "adminListUsers", security(("jwt" = [])),
+    params(ListQuery, Paging),
+    responses((status = 200, description = "A page", body = studio_core::Page<User>),
+        Invalid, AdminOnly, Internal))]
 async fn list(
     admin: Admin,
     _caller: AdminUser,
@@ -61,8 +78,9 @@ async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AdminUserDetail)]
 struct Detail {
     #[serde(flatten)]
     user: User,
@@ -73,6 +91,10 @@ struct Detail {
 }
 
 /// Everything an operator needs about one account in one answer.
+#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminGetUser", security(("jwt" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The account", body = Detail),
+        AdminOnly, Missing, Internal))]
 async fn detail(
     admin: Admin,
     oauth: web::Data<dyn OAuthService>,
@@ -101,13 +123,21 @@ async fn detail(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = AdminUserChange)]
 struct Change {
+    /// `user` or `admin`.
+    #[schema(pattern = "^(user|admin)$")]
     role: Option<String>,
     disabled: Option<bool>,
 }
 
+/// Changes an account's role and/or disables it (revoking its keys) or enables it.
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminUpdateUser", security(("jwt" = [])),
+    params(("id" = String, Path)), request_body = Change,
+    responses((status = 200, description = "The account", body = User),
+        Body, AdminOnly, Missing, Conflict, Internal))]
 async fn update(
     admin: Admin,
     keys: web::Data<dyn ApiKeyService>,
@@ -154,6 +184,10 @@ async fn update(
     Ok(HttpResponse::Ok().json(user?))
 }
 
+/// Deletes an account, after locking it out everywhere (takes a few seconds).
+#[utoipa::path(delete, path = "/api/admin/users/{id}", tag = "admin", operation_id = "adminDeleteUser", security(("jwt" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), AdminOnly, Missing, Conflict, Internal))]
 async fn delete(
     admin: Admin,
     keys: web::Data<dyn ApiKeyService>,
