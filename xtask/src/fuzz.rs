@@ -15,6 +15,9 @@ const EXAMPLES_PER_OPERATION: &str = "40";
 const SEED: &str = "20261202";
 /// Seconds; the slowest honest answers (argon2 hashing in a debug build, an image) are well under.
 const MAX_RESPONSE_SECS: &str = "10";
+/// The accounts the hooks sign in with (one after another, as the fuzzer disables them).
+const FUZZ_USERS: usize = 10;
+const PASSWORD: &str = "fuzzing is a feature";
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
 response_headers_conformance,response_schema_conformance";
 
@@ -34,7 +37,12 @@ pub fn run_fuzz() -> Result<()> {
         "schemathesis>=4.3,<5",
     ]))?;
     // The fuzzer signs in and out thousands of times from one address: no sign-in throttle.
-    let studio = LiveStudio::start("fuzz", &[("STUDIO_AUTH_RATE_LIMIT", "1000000")])?;
+    // Its users are admins, so the operators' routes are fuzzed past their 403.
+    let admins: Vec<String> = (0..FUZZ_USERS)
+        .map(|n| format!("fuzz-{n}@example.com"))
+        .collect();
+    let throttle_off = [("STUDIO_AUTH_RATE_LIMIT", "1000000")];
+    let studio = LiveStudio::start_with_admins("fuzz", &throttle_off, &admins, PASSWORD)?;
     let report = root.join("target/fuzz-report");
     run(Command::new(bin.join("schemathesis"))
         .arg("run")
@@ -45,7 +53,7 @@ pub fn run_fuzz() -> Result<()> {
         .args(["--seed", SEED])
         .args(["--request-timeout", MAX_RESPONSE_SECS])
         .args(["--max-response-time", MAX_RESPONSE_SECS])
-        .args(["--max-time", "300"])
+        .args(["--max-time", "200"])
         .args(["--generation-database", "none"])
         .args(["--workers", "2", "--no-color"])
         .arg("--report-dir")
@@ -53,5 +61,7 @@ pub fn run_fuzz() -> Result<()> {
         .args(["--report", "junit"])
         .current_dir(root.join("xtask/scripts"))
         .env("SCHEMATHESIS_HOOKS", "fuzz_hooks")
+        .env("FUZZ_USERS", FUZZ_USERS.to_string())
+        .env("FUZZ_PASSWORD", PASSWORD)
         .env("STUDIO_URL", &studio.url))
 }

@@ -3,9 +3,10 @@
 //! free ports, stopped when the value is dropped.
 
 use std::{
+    io::Write,
     net::TcpListener,
     path::Path,
-    process::{Child, Command},
+    process::{Child, Command, Stdio},
 };
 
 use anyhow::{bail, Context, Result};
@@ -37,12 +38,26 @@ impl LiveStudio {
     /// Builds both binaries and starts them with a fresh data folder `target/<name>`;
     /// `extra` adds gateway environment variables.
     pub fn start(name: &str, extra: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with_admins(name, extra, &[], "")
+    }
+
+    /// [`start`](Self::start), with admin accounts made first by `studio-gateway admin
+    /// create-user --admin` (verified, all with `password`).
+    pub fn start_with_admins(
+        name: &str,
+        extra: &[(&str, &str)],
+        admins: &[String],
+        password: &str,
+    ) -> Result<Self> {
         build_studio()?;
         let data = workspace_root().join("target").join(name);
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data)?;
         let (gateway_port, inference_port) = (free_port()?, free_port()?);
         let bin = target_dir().join("debug");
+        for email in admins {
+            create_admin(&bin, &sqlite_url(&data), email, password)?;
+        }
         let inference = Command::new(bin.join("studio-dev-inference"))
             .env("DEV_INFERENCE_BIND", format!("127.0.0.1:{inference_port}"))
             .spawn()?;
@@ -64,6 +79,24 @@ impl LiveStudio {
             inference,
         })
     }
+}
+
+fn create_admin(bin: &Path, database: &str, email: &str, password: &str) -> Result<()> {
+    let mut child = Command::new(bin.join("studio-gateway"))
+        .args(["admin", "create-user", "--admin", "--email", email])
+        .env("DATABASE_URL", database)
+        .env("STUDIO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(password.as_bytes())?;
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("studio-gateway admin create-user {email} failed ({status})");
+    }
+    Ok(())
 }
 
 fn sqlite_url(data: &Path) -> String {
