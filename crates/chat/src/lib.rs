@@ -12,6 +12,7 @@ mod relay;
 mod request;
 mod splice;
 mod sse;
+mod tap;
 mod upstream;
 mod usage;
 
