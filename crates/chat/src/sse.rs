@@ -13,8 +13,7 @@ use bytes::{BufMut, BytesMut};
 /// The end of the first complete event in `buffer` and the length of its blank-line delimiter.
 pub(crate) fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(offset) = buffer[from..].iter().position(|&b| b == b'\n') {
-        let i = from + offset;
+    while let Some(i) = newline(buffer, from) {
         match buffer.get(i + 1..) {
             Some([b'\n', ..]) => return Some((i, 2)),
             Some([b'\r', b'\n', ..]) => return Some((i, 3)),
@@ -22,6 +21,23 @@ pub(crate) fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// The first `\n` at or after `from`, eight bytes at a time.
+fn newline(buffer: &[u8], mut from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = buffer.get(from..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk) ^ (ONES * u64::from(b'\n'));
+        // The lowest flagged byte is exact (a borrow only flags bytes above it).
+        let hits = x.wrapping_sub(ONES) & !x & HIGH;
+        if hits != 0 {
+            return Some(from + (hits.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let rest = buffer.get(from..)?;
+    rest.iter().position(|&b| b == b'\n').map(|i| from + i)
 }
 
 /// One event, split into what the relay looks at and what it passes on untouched.
@@ -155,6 +171,13 @@ mod tests {
         assert_eq!(event_end(b"data: a\n\ndata: b"), Some((7, 2)));
         assert_eq!(event_end(b"data: a\r\n\r\n"), Some((8, 3)));
         assert_eq!(event_end(b"data: a\n"), None);
+        let long = b"data: {\"0123456789\":\"abcdefghijklmnop\"}\n\ndata: x\r\n\r\n";
+        assert_eq!(event_end(long), Some((39, 2)));
+        assert_eq!(event_end(&long[41..]), Some((8, 3)));
+        for n in 0..20 {
+            let text = [vec![b'a'; n], b"\n".to_vec()].concat();
+            assert_eq!(newline(&text, 0), Some(n));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::{probe::ChunkProbe, sse, usage::Accounting};
+use crate::{probe::ChunkProbe, scan, sse, usage::Accounting};
 
 const DONE: &[u8] = b"[DONE]";
 
@@ -55,7 +55,50 @@ impl Tap {
         if *data == *DONE {
             return self.done(out, fields);
         }
-        let Ok(probe) = serde_json::from_slice::<ChunkProbe<'_>>(&data) else {
+        match scan::scan(&data) {
+            Some(scanned) => self.scanned(&data, fields, &scanned, out),
+            None => self.probed(&data, fields, out),
+        }
+    }
+
+    /// The common chunk, read by the fast scan.
+    fn scanned(
+        &mut self,
+        data: &[u8],
+        fields: Option<&[u8]>,
+        scanned: &scan::Scanned<'_>,
+        out: &mut BytesMut,
+    ) {
+        if scanned.error {
+            self.finished = true;
+            self.accounting.finish(502);
+            return sse::frame(out, fields, data);
+        }
+        if let Some(usage) = scanned.usage {
+            self.accounting.reported(usage);
+            if scanned.choices == 0 && !self.client_wants_usage {
+                return;
+            }
+        }
+        self.saw_finish |= scanned.finished;
+        let mut produced = false;
+        for text in scanned.texts() {
+            self.accounting.completion_text(text);
+            produced = true;
+        }
+        if produced {
+            self.accounting.first_byte();
+            self.got_first_token = true;
+        }
+        match scanned.model.clone() {
+            Some(range) => sse::frame_spliced(out, fields, data, range, &self.public_model),
+            None => sse::frame(out, fields, data),
+        }
+    }
+
+    /// Any other chunk (tool calls, escaped keys, …), read by serde.
+    fn probed(&mut self, data: &[u8], fields: Option<&[u8]>, out: &mut BytesMut) {
+        let Ok(probe) = serde_json::from_slice::<ChunkProbe<'_>>(data) else {
             return self.fail(
                 out,
                 502,
@@ -66,7 +109,7 @@ impl Tap {
         if probe.error.is_some() {
             self.finished = true;
             self.accounting.finish(502);
-            return sse::frame(out, fields, &data);
+            return sse::frame(out, fields, data);
         }
         let choices = probe.choices.as_deref().unwrap_or_default();
         if let Some(usage) = probe.usage {
@@ -85,10 +128,10 @@ impl Tap {
         }
         match probe
             .model
-            .and_then(|model| crate::splice::range(&data, model))
+            .and_then(|model| crate::splice::range(data, model))
         {
-            Some(range) => sse::frame_spliced(out, fields, &data, range, &self.public_model),
-            None => sse::frame(out, fields, &data),
+            Some(range) => sse::frame_spliced(out, fields, data, range, &self.public_model),
+            None => sse::frame(out, fields, data),
         }
     }
 }
