@@ -32,7 +32,8 @@ pub const USAGE: &str = "usage: cargo xtask bench [options]
 
   --postgres URL        run the gateway on this (dedicated) PostgreSQL database instead of SQLite
   --reps N              repetitions of every run; the table shows medians (default 3)
-  --quick               3-second runs and 3-second slow streams instead of 10 s
+  --quick               3-second runs and 3-second slow streams instead of 10 s runs and
+                        30-second slow streams (one token a second)
   --gateway-workers N   STUDIO_WORKERS for the gateway (default 2, one per core here)
   --slow-streams N      concurrent streams in the slow_streams scenario (default 2000); past ~9,000
                         the gateway needs more open files than a hard limit of 20,000: run the
@@ -179,7 +180,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let nginx_bin = if options.nginx { nginx::find() } else { None };
 
     let inference = servers::start_inference(&bin, &dir)?;
-    servers::write_catalog(&dir, inference.addr, timing.slow_delay_ms)?;
+    servers::write_catalog(&dir, inference.addr, &timing)?;
     let database_url = match &options.postgres {
         Some(url) => url.clone(),
         None => {
@@ -262,7 +263,8 @@ pub fn run(args: &[String]) -> Result<()> {
             "durationSecs": timing.duration_secs,
             "warmupSecs": timing.warmup_secs,
             "slowStreams": timing.slow_streams,
-            "slowStreamUpstreamModel": scenarios::slow_upstream_model(timing.slow_delay_ms),
+            "slowStreamUpstreamModel":
+                scenarios::slow_upstream_model(timing.slow_tokens, timing.slow_delay_ms),
             "upstreamModel": scenarios::FAST_UPSTREAM_MODEL,
         },
         "summary": Value::Array(rows.iter().map(row::Row::to_json).collect()),
