@@ -6,12 +6,15 @@ mod admit;
 mod deadlines;
 mod error;
 mod estimate;
+mod json_walk;
 mod probe;
 mod proxy;
 mod relay;
 mod request;
+mod scan;
 mod splice;
 mod sse;
+mod tap;
 mod upstream;
 mod usage;
 

@@ -24,6 +24,8 @@ use crate::{
     ChatError,
 };
 
+/// Request bodies up to this size are copied out of the buffer they were read into.
+const SMALL_BODY: usize = 8 * 1024;
 /// Upper bound of a non-streamed answer read from an upstream.
 const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -108,6 +110,13 @@ impl ChatProxy {
         body: Bytes,
     ) -> Result<ChatReply, ChatError> {
         let started = Instant::now();
+        // actix reads every body into an 8 KiB buffer; a stream keeps its body (for a prompt
+        // estimate) for as long as it runs: keep only the bytes.
+        let body = if body.len() <= SMALL_BODY {
+            Bytes::copy_from_slice(&body)
+        } else {
+            body
+        };
         let request = ChatRequest::parse(body, self.catalog.as_ref())?;
         // Refused requests reach no upstream and use nothing: they leave no usage record.
         let admission = match &self.settings.limits {

@@ -15,39 +15,41 @@ use std::{
     time::Duration,
 };
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use futures_util::Stream;
 use studio_models::Upstream;
 use tokio::time::{Instant, Sleep};
 
 use crate::{
-    deadlines::Deadlines,
-    probe::ChunkProbe,
-    splice,
-    sse::{self, event_end},
-    upstream::UpstreamResponse,
+    deadlines::Deadlines, splice, sse::event_end, tap::Tap, upstream::UpstreamResponse,
     usage::Accounting,
 };
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
-const DONE: &[u8] = b"[DONE]";
 /// An upstream that sends an event bigger than this is not speaking SSE.
 pub(crate) const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
+/// The output buffer's first size; it grows to the largest read and is then reused.
+const OUT_CAPACITY: usize = 1024;
+
+/// One output chunk per upstream read: every event that read completed, framed into one
+/// buffer, forwarded as soon as the read returns (no event waits for a later one).
 pub struct RelayStream {
     upstream: UpstreamResponse,
-    buffer: BytesMut,
-    public_model: Bytes,
-    client_wants_usage: bool,
-    accounting: Accounting,
-    keep_alive: Pin<Box<Sleep>>,
-    keep_alive_every: Duration,
+    /// The start of an event whose end has not arrived yet.
+    pending: BytesMut,
+    /// `pending` may hold complete events (the first read, done by the proxy).
+    pending_unread: bool,
+    out: BytesMut,
+    tap: Tap,
     deadlines: Deadlines,
+    keep_alive_every: Duration,
+    /// Armed at or before the next keep-alive or deadline; re-armed lazily when it fires
+    /// early (events only ever move both later), so an event costs no timer update.
+    keep_alive: Pin<Box<Sleep>>,
     timeout: Pin<Box<Sleep>>,
-    /// A choice ended (`finish_reason`): an upstream that then closes without `[DONE]` has
-    /// still answered completely.
-    saw_finish: bool,
-    finished: bool,
+    /// The last event or keep-alive: the next keep-alive is due `keep_alive_every` after it.
+    quiet_since: Instant,
 }
 
 /// What the relay needs besides the upstream's response.
@@ -79,89 +81,128 @@ impl RelayStream {
         let timeout = Box::pin(tokio::time::sleep_until(deadlines.next().0));
         Self {
             upstream,
-            buffer,
-            public_model: splice::json_string(setup.public_model),
-            client_wants_usage: setup.client_wants_usage,
-            accounting,
-            keep_alive: Box::pin(tokio::time::sleep(setup.keep_alive_every)),
-            keep_alive_every: setup.keep_alive_every,
+            pending: buffer,
+            pending_unread: true,
+            out: BytesMut::new(),
+            tap: Tap {
+                public_model: splice::json_string(setup.public_model),
+                client_wants_usage: setup.client_wants_usage,
+                accounting,
+                saw_finish: false,
+                got_first_token: false,
+                finished: false,
+            },
             deadlines,
+            keep_alive_every: setup.keep_alive_every,
+            keep_alive: Box::pin(tokio::time::sleep(setup.keep_alive_every)),
             timeout,
-            saw_finish: false,
-            finished: false,
+            quiet_since: now,
         }
     }
 
-    /// Ends the stream with an OpenAI-shaped error event: never a silent truncation.
-    fn fail(&mut self, status: u16, code: &str, message: &str) -> Bytes {
-        tracing::warn!(reason = message, "upstream stream failed");
-        self.finished = true;
-        self.accounting.finish(status);
-        let body = serde_json::json!({
-            "error": { "message": message, "type": "server_error", "param": null, "code": code }
-        });
-        sse::frame(
-            None,
-            serde_json::to_vec(&body).unwrap_or_default().as_slice(),
-        )
-    }
-
-    fn done(&mut self, fields: Option<&Bytes>) -> Bytes {
-        self.finished = true;
-        self.accounting.finish(200);
-        sse::frame(fields, DONE)
-    }
-
-    /// One complete event in, at most one frame out (`None`: nothing to forward).
-    fn process(&mut self, event: Bytes) -> Option<Bytes> {
-        self.deadlines.last_event = Instant::now();
-        let sse::Event { data, fields } = sse::parse(&event);
-        let Some(data) = data else {
-            // `retry:` or `id:` alone still mean something to the client; comments do not.
-            return fields.map(|f| [&f[..], b"\n"].concat().into());
-        };
-        if data.as_ref() == DONE {
-            return Some(self.done(fields.as_ref()));
-        }
-        let Ok(probe) = serde_json::from_slice::<ChunkProbe<'_>>(&data) else {
-            return Some(self.fail(
-                502,
-                "upstream_error",
-                "the model's server sent a malformed event",
-            ));
-        };
-        if probe.error.is_some() {
-            self.finished = true;
-            self.accounting.finish(502);
-            return Some(sse::frame(fields.as_ref(), &data));
-        }
-        let choices = probe.choices.as_deref().unwrap_or_default();
-        if let Some(usage) = probe.usage {
-            self.accounting.reported(usage);
-            if choices.is_empty() && !self.client_wants_usage {
-                return None;
+    /// Frames the complete events at the start of `bytes` into `out`; returns how many bytes
+    /// they took.
+    fn events(&mut self, bytes: &[u8]) -> usize {
+        let mut used = 0;
+        while let Some((end, delimiter)) = event_end(&bytes[used..]) {
+            if self.out.capacity() == 0 {
+                self.out.reserve(OUT_CAPACITY);
+            }
+            self.tap.event(&bytes[used..used + end], &mut self.out);
+            used += end + delimiter;
+            if self.tap.finished {
+                break;
             }
         }
-        for choice in choices {
-            self.saw_finish |= choice.finish_reason.is_some_and(|r| r.get() != "null");
-            if let Some(delta) = &choice.delta {
-                if self.accounting.delta(delta) {
-                    self.deadlines.got_first_token = true;
-                }
-            }
+        if used > 0 {
+            let now = Instant::now();
+            self.deadlines.last_event = now;
+            self.deadlines.got_first_token = self.tap.got_first_token;
+            self.quiet_since = now;
         }
-        let payload = probe
-            .model
-            .and_then(|model| splice::replace(&data, model, &self.public_model))
-            .map_or(data.clone(), BytesMut::freeze);
-        Some(sse::frame(fields.as_ref(), &payload))
+        used
     }
 
-    fn reset_timers(&mut self) {
-        let next = Instant::now() + self.keep_alive_every;
-        self.keep_alive.as_mut().reset(next);
-        let deadline = self.deadlines.next().0;
-        self.timeout.as_mut().reset(deadline);
+    /// The events completed by `chunk` (with what was pending before it); keeps the rest.
+    fn read(&mut self, chunk: &[u8]) {
+        if self.pending.is_empty() {
+            // The common case: whole events, straight from the upstream's buffer.
+            let used = self.events(chunk);
+            if !self.tap.finished {
+                self.pending.extend_from_slice(&chunk[used..]);
+            }
+        } else {
+            self.pending.extend_from_slice(chunk);
+            self.pending_events();
+        }
+        if !self.tap.finished && self.pending.len() > MAX_EVENT_BYTES {
+            self.fail("the model's server sent an oversized event");
+        }
+    }
+
+    fn pending_events(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        let used = self.events(&pending);
+        pending.advance(used);
+        self.pending = pending;
+    }
+
+    fn fail(&mut self, message: &str) {
+        self.tap.fail(&mut self.out, 502, "upstream_error", message);
+    }
+
+    /// The upstream's body ended.
+    fn ended(&mut self) {
+        if !self.pending.is_empty() {
+            // A last event without its blank line: accept it.
+            self.pending.extend_from_slice(b"\n\n");
+            self.pending_events();
+        }
+        if self.tap.finished {
+            return;
+        }
+        // Ended cleanly after the answer but without `[DONE]`: OpenAI clients wait for it, so
+        // it is added.
+        if self.tap.saw_finish {
+            self.tap.done(&mut self.out, None);
+        } else {
+            self.fail("the model's server ended the stream unexpectedly");
+        }
+    }
+
+    fn take_out(&mut self) -> Poll<Option<Result<Bytes, Infallible>>> {
+        Poll::Ready(Some(Ok(self.out.split().freeze())))
+    }
+
+    /// While the upstream is silent: a deadline passed (the stream fails) or a keep-alive is
+    /// due. A timer that fired before its real time is re-armed.
+    fn on_silence(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Infallible>>> {
+        if self.timeout.as_mut().poll(cx).is_ready() {
+            let (deadline, what, limit) = self.deadlines.next();
+            if Instant::now() >= deadline {
+                let message = format!(
+                    "the model did not {what} within {} seconds",
+                    limit.as_secs()
+                );
+                self.tap
+                    .fail(&mut self.out, 504, "upstream_timeout", &message);
+                return self.take_out();
+            }
+            self.timeout.as_mut().reset(deadline);
+            let _ = self.timeout.as_mut().poll(cx);
+        }
+        if self.keep_alive.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            let due = self.quiet_since + self.keep_alive_every;
+            if now >= due {
+                self.quiet_since = now;
+                self.keep_alive.as_mut().reset(now + self.keep_alive_every);
+                return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE))));
+            }
+            self.keep_alive.as_mut().reset(due);
+            let _ = self.keep_alive.as_mut().poll(cx);
+        }
+        Poll::Pending
     }
 }
 
@@ -170,69 +211,28 @@ impl Stream for RelayStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.pending_unread {
+            this.pending_unread = false;
+            this.pending_events();
+            if !this.out.is_empty() {
+                return this.take_out();
+            }
+        }
         loop {
-            if this.finished {
+            if this.tap.finished {
                 return Poll::Ready(None);
             }
-            if let Some((end, delimiter)) = event_end(&this.buffer) {
-                let event = this.buffer.split_to(end + delimiter).freeze().slice(..end);
-                let out = this.process(event);
-                this.reset_timers();
-                if let Some(out) = out {
-                    return Poll::Ready(Some(Ok(out)));
-                }
-                continue;
-            }
-            if this.buffer.len() > MAX_EVENT_BYTES {
-                return Poll::Ready(Some(Ok(this.fail(
-                    502,
-                    "upstream_error",
-                    "the model's server sent an oversized event",
-                ))));
-            }
             match Pin::new(&mut this.upstream).poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => this.buffer.extend_from_slice(&chunk),
+                Poll::Ready(Some(Ok(chunk))) => this.read(&chunk),
                 Poll::Ready(Some(Err(error))) => {
                     tracing::warn!(%error, "upstream stream broke");
-                    return Poll::Ready(Some(Ok(this.fail(
-                        502,
-                        "upstream_error",
-                        "the model's server closed the stream unexpectedly",
-                    ))));
+                    this.fail("the model's server closed the stream unexpectedly");
                 }
-                Poll::Ready(None) => {
-                    if !this.buffer.is_empty() {
-                        // A last event without its blank line: accept it.
-                        this.buffer.extend_from_slice(b"\n\n");
-                        continue;
-                    }
-                    // Ended cleanly after the answer but without `[DONE]`: OpenAI clients
-                    // wait for it, so it is added.
-                    if this.saw_finish {
-                        return Poll::Ready(Some(Ok(this.done(None))));
-                    }
-                    return Poll::Ready(Some(Ok(this.fail(
-                        502,
-                        "upstream_error",
-                        "the model's server ended the stream unexpectedly",
-                    ))));
-                }
-                Poll::Pending => {
-                    if this.timeout.as_mut().poll(cx).is_ready() {
-                        let (_, what, limit) = this.deadlines.next();
-                        let message = format!(
-                            "the model did not {what} within {} seconds",
-                            limit.as_secs()
-                        );
-                        return Poll::Ready(Some(Ok(this.fail(504, "upstream_timeout", &message))));
-                    }
-                    if this.keep_alive.as_mut().poll(cx).is_ready() {
-                        let next = Instant::now() + this.keep_alive_every;
-                        this.keep_alive.as_mut().reset(next);
-                        return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE))));
-                    }
-                    return Poll::Pending;
-                }
+                Poll::Ready(None) => this.ended(),
+                Poll::Pending => return this.on_silence(cx),
+            }
+            if !this.out.is_empty() {
+                return this.take_out();
             }
         }
     }

@@ -4,13 +4,16 @@
 use bytes::{Bytes, BytesMut};
 use serde_json::value::RawValue;
 
-/// `body` with the bytes of `value` (a slice borrowed from `body`) replaced by `replacement`.
-pub fn replace(body: &[u8], value: &RawValue, replacement: &[u8]) -> Option<BytesMut> {
+/// Where in `body` the bytes of `value` (a slice borrowed from `body`) are.
+pub fn range(body: &[u8], value: &RawValue) -> Option<std::ops::Range<usize>> {
     let start = (value.get().as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
     let end = start + value.get().len();
-    if end > body.len() {
-        return None;
-    }
+    (end <= body.len()).then_some(start..end)
+}
+
+/// `body` with the bytes of `value` (a slice borrowed from `body`) replaced by `replacement`.
+pub fn replace(body: &[u8], value: &RawValue, replacement: &[u8]) -> Option<BytesMut> {
+    let std::ops::Range { start, end } = range(body, value)?;
     let mut out = BytesMut::with_capacity(body.len() + replacement.len());
     out.extend_from_slice(&body[..start]);
     out.extend_from_slice(replacement);

@@ -6,13 +6,14 @@
 //! with `:` are comments (dropped: Studio sends its own keep-alives); any other field is
 //! ignored, as the spec says.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use std::borrow::Cow;
+
+use bytes::{BufMut, BytesMut};
 
 /// The end of the first complete event in `buffer` and the length of its blank-line delimiter.
 pub(crate) fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(offset) = buffer[from..].iter().position(|&b| b == b'\n') {
-        let i = from + offset;
+    while let Some(i) = newline(buffer, from) {
         match buffer.get(i + 1..) {
             Some([b'\n', ..]) => return Some((i, 2)),
             Some([b'\r', b'\n', ..]) => return Some((i, 3)),
@@ -22,13 +23,30 @@ pub(crate) fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+/// The first `\n` at or after `from`, eight bytes at a time.
+fn newline(buffer: &[u8], mut from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = buffer.get(from..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk) ^ (ONES * u64::from(b'\n'));
+        // The lowest flagged byte is exact (a borrow only flags bytes above it).
+        let hits = x.wrapping_sub(ONES) & !x & HIGH;
+        if hits != 0 {
+            return Some(from + (hits.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let rest = buffer.get(from..)?;
+    rest.iter().position(|&b| b == b'\n').map(|i| from + i)
+}
+
 /// One event, split into what the relay looks at and what it passes on untouched.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Event {
+pub(crate) struct Event<'a> {
     /// The `data:` lines joined, or `None` when there were none.
-    pub data: Option<Bytes>,
+    pub data: Option<Cow<'a, [u8]>>,
     /// The `event:`, `id:` and `retry:` lines, each ending in `\n`, in their order.
-    pub fields: Option<Bytes>,
+    pub fields: Option<Vec<u8>>,
 }
 
 fn lines(event: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -49,49 +67,53 @@ fn split_field(line: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-pub(crate) fn parse(event: &Bytes) -> Event {
-    let mut data: Option<BytesMut> = None;
-    let mut single: Option<&[u8]> = None;
-    let mut fields: Option<BytesMut> = None;
+/// The common event, one `data:` line and nothing else: its value, borrowed.
+pub(crate) fn single_data(event: &[u8]) -> Option<&[u8]> {
+    let value = event.strip_prefix(b"data:")?;
+    if value.contains(&b'\n') {
+        return None;
+    }
+    let value = value.strip_suffix(b"\r").unwrap_or(value);
+    Some(value.strip_prefix(b" ").unwrap_or(value))
+}
+
+pub(crate) fn parse(event: &[u8]) -> Event<'_> {
+    if let Some(data) = single_data(event) {
+        return Event {
+            data: Some(Cow::Borrowed(data)),
+            fields: None,
+        };
+    }
+    let mut data: Option<Cow<'_, [u8]>> = None;
+    let mut fields: Option<Vec<u8>> = None;
     for line in lines(event) {
         if line.is_empty() || line[0] == b':' {
             continue;
         }
         match split_field(line) {
-            (b"data", value) => match (&mut data, single) {
-                (Some(joined), _) => {
-                    joined.put_u8(b'\n');
-                    joined.put_slice(value);
-                }
-                (None, None) => single = Some(value),
-                (None, Some(first)) => {
-                    let mut joined = BytesMut::from(first);
-                    joined.put_u8(b'\n');
-                    joined.put_slice(value);
-                    data = Some(joined);
+            (b"data", value) => match &mut data {
+                // One data line is a slice of the upstream's bytes: no copy.
+                None => data = Some(Cow::Borrowed(value)),
+                Some(joined) => {
+                    let joined = joined.to_mut();
+                    joined.push(b'\n');
+                    joined.extend_from_slice(value);
                 }
             },
             (b"event" | b"id" | b"retry", _) => {
-                let out = fields.get_or_insert_with(BytesMut::new);
-                out.put_slice(line);
-                out.put_u8(b'\n');
+                let out = fields.get_or_insert_with(Vec::new);
+                out.extend_from_slice(line);
+                out.push(b'\n');
             }
             _ => {}
         }
     }
-    Event {
-        // The common case, one data line, is a slice of the upstream's bytes: no copy.
-        data: data
-            .map(BytesMut::freeze)
-            .or_else(|| single.map(|value| event.slice_ref(value))),
-        fields: fields.map(BytesMut::freeze),
-    }
+    Event { data, fields }
 }
 
-/// Writes an event back: its other fields, then one `data:` line per line of `data`.
-pub(crate) fn frame(fields: Option<&Bytes>, data: &[u8]) -> Bytes {
-    let extra = fields.map_or(0, Bytes::len);
-    let mut out = BytesMut::with_capacity(extra + data.len() + 10);
+/// Writes an event to `out`: its other fields, then one `data:` line per line of `data`.
+pub(crate) fn frame(out: &mut BytesMut, fields: Option<&[u8]>, data: &[u8]) {
+    out.reserve(fields.map_or(0, <[u8]>::len) + data.len() + 10);
     if let Some(fields) = fields {
         out.put_slice(fields);
     }
@@ -101,15 +123,47 @@ pub(crate) fn frame(fields: Option<&Bytes>, data: &[u8]) -> Bytes {
         out.put_u8(b'\n');
     }
     out.put_u8(b'\n');
-    out.freeze()
+}
+
+/// [`frame`] of `data` with `data[range]` replaced by `replacement` (which holds no newline),
+/// written straight to `out`.
+pub(crate) fn frame_spliced(
+    out: &mut BytesMut,
+    fields: Option<&[u8]>,
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    replacement: &[u8],
+) {
+    if data.contains(&b'\n') {
+        let mut joined = Vec::with_capacity(data.len() + replacement.len());
+        joined.extend_from_slice(&data[..range.start]);
+        joined.extend_from_slice(replacement);
+        joined.extend_from_slice(&data[range.end..]);
+        return frame(out, fields, &joined);
+    }
+    out.reserve(fields.map_or(0, <[u8]>::len) + data.len() + replacement.len() + 8);
+    if let Some(fields) = fields {
+        out.put_slice(fields);
+    }
+    out.put_slice(b"data: ");
+    out.put_slice(&data[..range.start]);
+    out.put_slice(replacement);
+    out.put_slice(&data[range.end..]);
+    out.put_slice(b"\n\n");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn event(text: &'static str) -> Event {
-        parse(&Bytes::from_static(text.as_bytes()))
+    fn event(text: &'static str) -> Event<'static> {
+        parse(text.as_bytes())
+    }
+
+    fn framed(fields: Option<&[u8]>, data: &[u8]) -> BytesMut {
+        let mut out = BytesMut::new();
+        frame(&mut out, fields, data);
+        out
     }
 
     #[test]
@@ -117,6 +171,13 @@ mod tests {
         assert_eq!(event_end(b"data: a\n\ndata: b"), Some((7, 2)));
         assert_eq!(event_end(b"data: a\r\n\r\n"), Some((8, 3)));
         assert_eq!(event_end(b"data: a\n"), None);
+        let long = b"data: {\"0123456789\":\"abcdefghijklmnop\"}\n\ndata: x\r\n\r\n";
+        assert_eq!(event_end(long), Some((39, 2)));
+        assert_eq!(event_end(&long[41..]), Some((8, 3)));
+        for n in 0..20 {
+            let text = [vec![b'a'; n], b"\n".to_vec()].concat();
+            assert_eq!(newline(&text, 0), Some(n));
+        }
     }
 
     #[test]
@@ -137,11 +198,24 @@ mod tests {
 
     #[test]
     fn a_multi_line_payload_is_written_one_data_line_per_line() {
-        let fields = Bytes::from_static(b"id: 7\n");
         assert_eq!(
-            frame(Some(&fields), b"{\"a\":\n1}"),
+            framed(Some(b"id: 7\n"), b"{\"a\":\n1}"),
             &b"id: 7\ndata: {\"a\":\ndata: 1}\n\n"[..]
         );
-        assert_eq!(frame(None, b"[DONE]"), &b"data: [DONE]\n\n"[..]);
+        assert_eq!(framed(None, b"[DONE]"), &b"data: [DONE]\n\n"[..]);
+    }
+
+    #[test]
+    fn a_spliced_frame_equals_the_frame_of_the_spliced_data() {
+        for data in [
+            &b"{\"model\":\"up\",\"n\":1}"[..],
+            b"{\"model\":\"up\",\n\"n\":1}",
+        ] {
+            let mut spliced = BytesMut::new();
+            frame_spliced(&mut spliced, Some(b"id: 1\n"), data, 9..13, b"\"pub\"");
+            let replaced = [&data[..9], b"\"pub\"", &data[13..]].concat();
+            assert_eq!(spliced, framed(Some(b"id: 1\n"), &replaced));
+        }
+        assert_eq!(event("data: x\r").data.unwrap(), &b"x"[..]);
     }
 }

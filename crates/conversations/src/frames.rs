@@ -115,9 +115,28 @@ struct ErrorJson {
     message: Option<String>,
 }
 
-/// Reads one relayed frame (`data:` lines, possibly several; comments are keep-alives).
+/// Reads one relayed frame: every event a read of the upstream completed (the relay forwards
+/// them together), in order, up to an error or `[DONE]`.
 pub(crate) fn parse_relayed(frame: &[u8]) -> Relayed {
     let text = String::from_utf8_lossy(frame);
+    let mut out = Relayed::default();
+    for event in text.split("\n\n") {
+        let one = parse_event(event);
+        out.content.push_str(&one.content);
+        if one.usage.is_some() {
+            out.usage = one.usage;
+        }
+        out.error = one.error;
+        out.done = one.done;
+        if out.error.is_some() || out.done {
+            break;
+        }
+    }
+    out
+}
+
+/// One event (`data:` lines, possibly several; comments are keep-alives).
+fn parse_event(text: &str) -> Relayed {
     let data: Vec<&str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("data:"))
@@ -152,6 +171,17 @@ pub(crate) fn parse_relayed(frame: &[u8]) -> Relayed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_of_several_events_gives_all_their_text_up_to_the_end() {
+        let frame = b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n\
+            data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}],\"usage\":{\"prompt_tokens\":1}}\n\n\
+            data: [DONE]\n\n";
+        let relayed = parse_relayed(frame);
+        assert_eq!(relayed.content, "ab");
+        assert!(relayed.done && relayed.error.is_none());
+        assert_eq!(relayed.usage, Some((Some(1), None)));
+    }
 
     #[test]
     fn relayed_events_give_their_text_usage_errors_and_end() {

@@ -128,22 +128,23 @@ async fn generate(job: &Job, text: &mut String) -> Ending {
                 let Some(Ok(frame)) = frame else {
                     break Ending::new(ERROR, Some("the model's stream ended unexpectedly".into()));
                 };
+                // A frame may hold several events: its text comes before its end.
                 let relayed = parse_relayed(&frame);
-                if let Some(error) = relayed.error {
-                    break Ending::new(ERROR, Some(error));
-                }
-                if relayed.usage.is_some() {
-                    usage = relayed.usage;
-                }
-                if relayed.done {
-                    break Ending::new(COMPLETE, None);
-                }
                 if !relayed.content.is_empty() {
                     text.push_str(&relayed.content);
                     job.reply
                         .progress
                         .send_modify(|p| p.text.push_str(&relayed.content));
                     unsaved_chunks += 1;
+                }
+                if relayed.usage.is_some() {
+                    usage = relayed.usage;
+                }
+                if let Some(error) = relayed.error {
+                    break Ending::new(ERROR, Some(error));
+                }
+                if relayed.done {
+                    break Ending::new(COMPLETE, None);
                 }
                 unsaved_chunks >= job.checkpoint_chunks
             }

@@ -6,7 +6,10 @@ use studio_core::schema::usage_records;
 #[derive(
     Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
 )]
-#[diesel(table_name = usage_records)]
+// A `None` is bound as NULL (each nullable column's default) rather than left out of the
+// statement: every insert is then the same SQL, prepared once and reused from the cache,
+// instead of a statement built and looked up by its text per row.
+#[diesel(table_name = usage_records, treat_none_as_default_value = false)]
 pub struct UsageRecord {
     pub id: String,
     pub user_id: String,

@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: throughput, latency, CPU and memory of the gateway, each scenario sent
-//! straight to the dev inference server and through Studio in the same run.
+//! straight to the dev inference server, through nginx (the limit, when installed) and through
+//! Studio in the same run, interleaved per repetition.
 //!
 //! Release binaries; the dev inference server with one worker; the gateway restarted before
 //! every measured Studio run (so its peak memory belongs to that run) on a fresh SQLite file
@@ -8,6 +9,7 @@
 
 pub(crate) mod client;
 mod measure;
+mod nginx;
 mod quiet;
 mod row;
 mod scenarios;
@@ -30,8 +32,13 @@ pub const USAGE: &str = "usage: cargo xtask bench [options]
 
   --postgres URL        run the gateway on this (dedicated) PostgreSQL database instead of SQLite
   --reps N              repetitions of every run; the table shows medians (default 3)
-  --quick               3-second runs and 3-second slow streams instead of 10 s
+  --quick               3-second runs and 3-second slow streams instead of 10 s runs and
+                        30-second slow streams (one token a second)
   --gateway-workers N   STUDIO_WORKERS for the gateway (default 2, one per core here)
+  --slow-streams N      concurrent streams in the slow_streams scenario (default 2000); past ~9,000
+                        the gateway needs more open files than a hard limit of 20,000: run the
+                        bench under `prlimit --nofile=65536`
+  --no-nginx            leave nginx out even when it is installed
   --only A,B            run only these scenarios (chat, chat_c1, stream, images, images_c1, slow_streams,
                         models_key, models_jwt, healthz)
   --quiet-wait SECS     before each run, wait up to this long for other processes to leave the
@@ -47,6 +54,8 @@ struct Options {
     help: bool,
     only: Option<Vec<String>>,
     patience: Duration,
+    slow_streams: Option<usize>,
+    nginx: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -59,6 +68,8 @@ fn parse(args: &[String]) -> Result<Options> {
         help: false,
         only: None,
         patience: Duration::from_secs(120),
+        slow_streams: None,
+        nginx: true,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -82,6 +93,16 @@ fn parse(args: &[String]) -> Result<Options> {
                     .filter(|&n| n > 0)
                     .context("--gateway-workers: a positive integer")?
             }
+            "--slow-streams" => {
+                options.slow_streams = Some(
+                    value()?
+                        .parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .context("--slow-streams: a positive integer")?,
+                )
+            }
+            "--no-nginx" => options.nginx = false,
             "--only" => options.only = Some(value()?.split(',').map(str::to_owned).collect()),
             "--quiet-wait" => {
                 options.patience = value()?
@@ -152,10 +173,14 @@ pub fn run(args: &[String]) -> Result<()> {
         "xtask: load average before the bench: {}",
         load_average.trim()
     );
-    let timing = Timing::new(options.quick);
+    let mut timing = Timing::new(options.quick);
+    if let Some(n) = options.slow_streams {
+        timing.slow_streams = n;
+    }
+    let nginx_bin = if options.nginx { nginx::find() } else { None };
 
     let inference = servers::start_inference(&bin, &dir)?;
-    servers::write_catalog(&dir, inference.addr, timing.slow_delay_ms)?;
+    servers::write_catalog(&dir, inference.addr, &timing)?;
     let database_url = match &options.postgres {
         Some(url) => url.clone(),
         None => {
@@ -182,10 +207,16 @@ pub fn run(args: &[String]) -> Result<()> {
         Credentials { api_key, jwt }
     };
 
+    let nginx_setup = nginx_bin.map(|bin| nginx::NginxSetup {
+        bin,
+        prefix: dir.join("nginx"),
+        upstream: inference.addr,
+    });
     let bench = measure::Bench {
         bin: &bin,
         inference: &inference,
         gateway: &setup,
+        nginx: nginx_setup.as_ref(),
         credentials: &credentials,
         timing: &timing,
         reps: options.reps,
@@ -212,7 +243,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .map(|(key, runs)| {
             (
                 (*key).to_owned(),
-                json!({ "direct": runs.direct, "studio": runs.studio }),
+                json!({ "direct": runs.direct, "nginx": runs.nginx, "studio": runs.studio }),
             )
         })
         .collect();
@@ -227,11 +258,13 @@ pub fn run(args: &[String]) -> Result<()> {
             "gatewayWorkers": options.gateway_workers,
             "quietWaitSecs": options.patience.as_secs(),
             "inferenceWorkers": 1,
+            "nginx": nginx_setup.is_some(),
             "loadgenThreads": 1,
             "durationSecs": timing.duration_secs,
             "warmupSecs": timing.warmup_secs,
             "slowStreams": timing.slow_streams,
-            "slowStreamUpstreamModel": scenarios::slow_upstream_model(timing.slow_delay_ms),
+            "slowStreamUpstreamModel":
+                scenarios::slow_upstream_model(timing.slow_tokens, timing.slow_delay_ms),
             "upstreamModel": scenarios::FAST_UPSTREAM_MODEL,
         },
         "summary": Value::Array(rows.iter().map(row::Row::to_json).collect()),

@@ -12,6 +12,8 @@ pub enum Unit {
     Count,
     Percent,
     Cores,
+    /// A multiple of another number.
+    Times,
 }
 
 impl Unit {
@@ -24,6 +26,7 @@ impl Unit {
             Unit::MiB | Unit::KiB => format!("{v:.1}"),
             Unit::Percent => format!("{:.1}%", v * 100.0),
             Unit::Cores => format!("{v:.2}"),
+            Unit::Times => format!("{v:.2}x"),
         }
     }
 }
@@ -41,6 +44,7 @@ pub struct Row {
     pub metric: &'static str,
     pub unit: Unit,
     pub direct: Option<f64>,
+    pub nginx: Option<f64>,
     pub studio: Option<f64>,
     pub target: Option<Target>,
 }
@@ -67,6 +71,7 @@ impl Row {
             "scenario": self.scenario,
             "metric": self.metric,
             "direct": self.direct,
+            "nginx": self.nginx,
             "studio": self.studio,
             "target": self.target_text(),
             "met": self.met(),
@@ -85,6 +90,7 @@ mod tests {
             metric: "m",
             unit: Unit::Rate,
             direct: Some(1000.0),
+            nginx: None,
             studio: Some(studio),
             target: Some(Target::ShareOfDirect(0.4)),
         };

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 /// The upstream model behind `bench-chat`: exactly 50 content tokens, no delay.
 pub const FAST_UPSTREAM_MODEL: &str = "dev-chat:tokens=50";
 
-/// The upstream model behind `bench-slow`: 50 tokens, `delay_ms` apart.
-pub fn slow_upstream_model(delay_ms: u64) -> String {
-    format!("dev-chat:tokens=50,delay={delay_ms}")
+/// The upstream model behind `bench-slow`: `tokens` tokens, `delay_ms` apart.
+pub fn slow_upstream_model(tokens: u64, delay_ms: u64) -> String {
+    format!("dev-chat:tokens={tokens},delay={delay_ms}")
 }
 
 /// How long each run lasts; `--quick` shortens everything.
@@ -21,6 +21,7 @@ pub struct Timing {
     pub duration_secs: f64,
     pub warmup_secs: f64,
     pub slow_streams: usize,
+    pub slow_tokens: u64,
     pub slow_delay_ms: u64,
 }
 
@@ -31,14 +32,17 @@ impl Timing {
                 duration_secs: 3.0,
                 warmup_secs: 1.0,
                 slow_streams: 2000,
+                slow_tokens: 50,
                 slow_delay_ms: 60,
             }
         } else {
             Self {
                 duration_secs: 10.0,
                 warmup_secs: 2.0,
+                // Issue 19's slow clients: one token a second for 30 s.
                 slow_streams: 2000,
-                slow_delay_ms: 200,
+                slow_tokens: 30,
+                slow_delay_ms: 1000,
             }
         }
     }

@@ -149,9 +149,13 @@ pub fn start_inference(bin: &Path, dir: &Path) -> Result<Server> {
     Ok(server)
 }
 
-/// The catalog the bench gateway serves: fast and slow 50-token streams and 256×256 images
+/// The catalog the bench gateway serves: fast 50-token streams, slow streams and 256×256 images
 /// from the dev server.
-pub fn write_catalog(dir: &Path, inference: SocketAddr, slow_delay_ms: u64) -> Result<()> {
+pub fn write_catalog(
+    dir: &Path,
+    inference: SocketAddr,
+    timing: &super::scenarios::Timing,
+) -> Result<()> {
     let model = |id: &str, upstream: &str| {
         format!(
             "[[models]]\nid = \"{id}\"\ntype = \"chat\"\nmaxOutputTokens = 4096\n\
@@ -167,7 +171,7 @@ pub fn write_catalog(dir: &Path, inference: SocketAddr, slow_delay_ms: u64) -> R
         model("bench-chat", super::scenarios::FAST_UPSTREAM_MODEL),
         model(
             "bench-slow",
-            &super::scenarios::slow_upstream_model(slow_delay_ms)
+            &super::scenarios::slow_upstream_model(timing.slow_tokens, timing.slow_delay_ms)
         ),
     );
     std::fs::write(dir.join("models.toml"), catalog)?;

@@ -11,6 +11,8 @@ use super::row::{Row, Target, Unit};
 #[derive(Debug, Default)]
 pub struct Runs {
     pub direct: Vec<Value>,
+    /// The same load as direct through nginx (empty when nginx is not installed).
+    pub nginx: Vec<Value>,
     pub studio: Vec<Value>,
 }
 
@@ -57,7 +59,8 @@ impl Read {
     }
 }
 
-pub(super) const GATEWAY_CPU: &str = "/processes/0/cpu_s_per_1k";
+/// The proxy's CPU (Studio's gateway, or nginx's master and worker) per 1,000 requests.
+pub(super) const GATEWAY_CPU: &str = "/proxy_cpu_s_per_1k";
 pub(super) const PEAK: Read = Read::At("/gateway/vmhwm_mib");
 pub(super) const ERRORS: Read = Read::Total("/errors");
 pub(super) const BACKGROUND: Read = Read::PerSecond("/other_cpu_s");
@@ -71,8 +74,12 @@ pub(super) struct Sheet<'a> {
 
 static NO_RUNS: Runs = Runs {
     direct: Vec::new(),
+    nginx: Vec::new(),
     studio: Vec::new(),
 };
+
+/// A row's numbers: direct, through nginx, through Studio.
+pub(super) type Values = (Option<f64>, Option<f64>, Option<f64>);
 
 impl<'a> Sheet<'a> {
     /// A scenario that was not run (`--only`) gets no rows.
@@ -94,10 +101,10 @@ impl<'a> Sheet<'a> {
         &mut self,
         metric: &'static str,
         unit: Unit,
-        values: (Option<f64>, Option<f64>),
+        values: Values,
         target: Option<Target>,
     ) {
-        let (direct, studio) = values;
+        let (direct, nginx, studio) = values;
         if self.runs.direct.is_empty() && self.runs.studio.is_empty() {
             return;
         }
@@ -106,12 +113,13 @@ impl<'a> Sheet<'a> {
             metric,
             unit,
             direct,
+            nginx,
             studio,
             target,
         });
     }
 
-    /// The same number for direct and Studio.
+    /// The same number for direct, nginx and Studio.
     pub(super) fn both(
         &mut self,
         metric: &'static str,
@@ -119,8 +127,33 @@ impl<'a> Sheet<'a> {
         read: Read,
         target: Option<Target>,
     ) {
-        let values = (read.over(&self.runs.direct), read.over(&self.runs.studio));
+        let values = (
+            read.over(&self.runs.direct),
+            read.over(&self.runs.nginx),
+            read.over(&self.runs.studio),
+        );
         self.push(metric, unit, values, target);
+    }
+
+    /// The proxy's CPU per 1,000 (nginx and Studio), then Studio's as a multiple of nginx's.
+    pub(super) fn proxy_cpu(
+        &mut self,
+        metric: &'static str,
+        target: Option<Target>,
+        times_nginx: Option<Target>,
+    ) {
+        let read = Read::At(GATEWAY_CPU);
+        let (nginx, studio) = (read.over(&self.runs.nginx), read.over(&self.runs.studio));
+        self.push(metric, Unit::Seconds, (None, nginx, studio), target);
+        if let Some(nginx) = nginx.filter(|&n| n > 0.0) {
+            let times = studio.map(|s| s / nginx);
+            self.push(
+                "gateway CPU x nginx's",
+                Unit::Times,
+                (None, None, times),
+                times_nginx,
+            );
+        }
     }
 
     pub(super) fn studio(
@@ -130,10 +163,14 @@ impl<'a> Sheet<'a> {
         read: Read,
         target: Option<Target>,
     ) {
-        self.push(metric, unit, (None, read.over(&self.runs.studio)), target);
+        self.push(
+            metric,
+            unit,
+            (None, None, read.over(&self.runs.studio)),
+            target,
+        );
     }
 
-    /// Studio's median minus direct's.
     /// Latency p50 and p99 both ways, then what Studio adds to each (with their targets).
     pub(super) fn latencies(&mut self, added_p50: Option<Target>, added_p99: Option<Target>) {
         self.both(
@@ -158,20 +195,22 @@ impl<'a> Sheet<'a> {
         pointer: &'static str,
         target: Option<Target>,
     ) {
-        let added = Read::At(pointer)
-            .over(&self.runs.studio)
-            .zip(Read::At(pointer).over(&self.runs.direct))
-            .map(|(studio, direct)| studio - direct);
-        self.push(metric, Unit::Ms, (None, added), target);
+        // Each proxy's median minus direct's.
+        let read = Read::At(pointer);
+        let direct = read.over(&self.runs.direct);
+        let added = |runs: &[Value]| Some(read.over(runs)? - direct?);
+        let values = (None, added(&self.runs.nginx), added(&self.runs.studio));
+        self.push(metric, Unit::Ms, values, target);
     }
 
-    /// The upstream's CPU: the only tracked process direct, the second one through Studio.
+    /// The upstream's CPU, tracked on every side.
     pub(super) fn upstream_cpu(&mut self, metric: &'static str) {
-        let values = (
-            Read::At("/processes/0/cpu_s_per_1k").over(&self.runs.direct),
-            Read::At("/processes/1/cpu_s_per_1k").over(&self.runs.studio),
+        self.both(
+            metric,
+            Unit::Seconds,
+            Read::At("/upstream_cpu_s_per_1k"),
+            None,
         );
-        self.push(metric, Unit::Seconds, values, None);
     }
 }
 

@@ -1,4 +1,5 @@
-//! The one table `cargo xtask bench` prints: scenario × metric, direct and Studio side by side.
+//! The one table `cargo xtask bench` prints: scenario × metric, direct, nginx (the limit) and
+//! Studio side by side.
 
 use super::row::{Row, Target};
 
@@ -17,44 +18,56 @@ fn met_text(row: &Row) -> String {
     }
 }
 
+/// The table; the nginx column only when some row has an nginx number.
 pub fn render(rows: &[Row]) -> String {
-    const HEADER: [&str; 6] = ["scenario", "metric", "direct", "studio", "target", "met"];
-    let cells: Vec<[String; 6]> = rows
+    let with_nginx = rows.iter().any(|r| r.nginx.is_some());
+    let header = [
+        "scenario", "metric", "direct", "nginx", "studio", "target", "met",
+    ];
+    let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
             [
                 r.scenario.to_owned(),
                 r.metric.to_owned(),
                 r.unit.show(r.direct),
+                r.unit.show(r.nginx),
                 r.unit.show(r.studio),
                 r.target_text(),
                 met_text(r),
             ]
         })
         .collect();
-    let mut widths = HEADER.map(str::len);
+    let mut widths = header.map(str::len);
     for row in &cells {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 6]| {
-        let [scenario, metric, direct, studio, target, met] = cells;
-        let [w0, w1, w2, w3, w4, _] = widths;
+    let line = |cells: [&str; 7]| {
+        let [scenario, metric, direct, nginx, studio, target, met] = cells;
+        let [w0, w1, w2, w3, w4, w5, _] = widths;
+        let nginx = if with_nginx {
+            format!("{nginx:>w3$}  ")
+        } else {
+            String::new()
+        };
         format!(
-            "{scenario:<w0$}  {metric:<w1$}  {direct:>w2$}  {studio:>w3$}  {target:<w4$}  {met}"
+            "{scenario:<w0$}  {metric:<w1$}  {direct:>w2$}  {nginx}{studio:>w4$}  {target:<w5$}  {met}"
         )
         .trim_end()
         .to_owned()
     };
-    let mut out = vec![line(HEADER)];
-    out.push("-".repeat(widths.iter().sum::<usize>() + 10));
+    let mut out = vec![line(header)];
+    let nginx_width = if with_nginx { widths[3] + 2 } else { 0 };
+    out.push("-".repeat(widths.iter().sum::<usize>() - widths[3] + nginx_width + 10));
     let mut previous = "";
     for row in &cells {
-        let [scenario, metric, direct, studio, target, met] = row.each_ref().map(String::as_str);
+        let [scenario, metric, direct, nginx, studio, target, met] =
+            row.each_ref().map(String::as_str);
         // The scenario is named on its first row only.
         let shown = if scenario == previous { "" } else { scenario };
-        out.push(line([shown, metric, direct, studio, target, met]));
+        out.push(line([shown, metric, direct, nginx, studio, target, met]));
         previous = scenario;
     }
     let checked: Vec<bool> = rows.iter().filter_map(Row::met).collect();
