@@ -37,6 +37,12 @@ pub fn build_app(
     // Last wrapped runs first: request id/logging sees everything, CORS answers preflights
     // before routing, and json_errors turns any framework error inside into JSON.
     let media_path = routes::MediaUrls::new(&config.media.url, None).path();
+    // This worker's route series (outermost, so it sees every answer's final status).
+    let series = state.exporter.enabled().then(|| {
+        std::rc::Rc::new(crate::metrics::HttpSeries::new(
+            state.exporter.metrics().clone(),
+        ))
+    });
     app.configure(routes::configure)
         .configure(routes::media(&media_path))
         .default_service(web::to(not_found))
@@ -45,6 +51,9 @@ pub fn build_app(
         .wrap(from_fn(middleware::check_allowed_hosts))
         .wrap(middleware::security_headers(config.is_production()))
         .wrap(from_fn(middleware::request_id_and_log))
+        .wrap(from_fn(move |req, next| {
+            crate::metrics::observe_requests(series.clone(), req, next)
+        }))
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

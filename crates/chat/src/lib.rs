@@ -6,6 +6,7 @@ mod admit;
 mod deadlines;
 mod error;
 mod estimate;
+mod observe;
 mod probe;
 mod proxy;
 mod relay;
@@ -15,7 +16,7 @@ mod sse;
 mod upstream;
 mod usage;
 
-pub use admit::{LimitPolicy, MonthSpend};
+pub use admit::{LimitPolicy, LimiterDecisions, MonthSpend};
 pub use error::{ChatError, UpstreamErrorBody};
 pub use estimate::{tokens as estimate_tokens, warm_up as warm_up_estimates};
 pub use proxy::{ChatProxy, ChatReply, ChatSettings};

@@ -9,6 +9,7 @@ mod email;
 mod health;
 mod images;
 mod media;
+pub(crate) mod metrics;
 mod models;
 mod oauth;
 pub(crate) mod usage;
@@ -19,6 +20,7 @@ pub use media::MediaUrls;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
+        .configure(metrics::configure)
         // Before the /api/auth scope, which answers 404 for any path under it it does not know.
         .configure(oauth::configure)
         .configure(email::configure)
