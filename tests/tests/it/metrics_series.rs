@@ -167,3 +167,24 @@ async fn limiter_decisions_are_counted_by_outcome_and_kind(db: TestDb) {
     let route = [("route", "/v1/chat/completions"), ("status", "429")];
     assert_eq!(scrape.value("studio_http_requests_total", &route), 1.0);
 }
+
+#[db_test]
+async fn an_image_generation_adds_its_upstream_duration(db: TestDb) {
+    let (app, _up) = gateway_with_upstream(&db, &[ON]).await;
+    let key = api_key(&app, &access_token(&app, "ada@example.com").await).await;
+    let body = json!({"model": "image", "prompt": "a fox", "response_format": "b64_json"});
+    app.post_auth("/v1/images/generations", &key, &body)
+        .await
+        .expect(200);
+    let scrape = prometheus::scrape(&app).await;
+    let image = [("kind", "image"), ("model", "image")];
+    let count = "studio_upstream_request_duration_seconds_count";
+    assert_eq!(scrape.value(count, &image), 1.0, "{}", scrape.text);
+    assert_eq!(scrape.value("studio_upstream_retries_total", &image), 0.0);
+    let route = [("route", "/v1/images/generations"), ("status", "200")];
+    assert_eq!(scrape.value("studio_http_requests_total", &route), 1.0);
+    // Image models have no token or stream series.
+    assert!(scrape
+        .find("studio_chat_tokens_total", &[("model", "image")])
+        .is_empty());
+}

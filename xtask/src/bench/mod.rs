@@ -8,6 +8,7 @@
 
 pub(crate) mod client;
 mod measure;
+mod metrics_cost;
 mod quiet;
 mod row;
 mod scenarios;
@@ -36,7 +37,9 @@ pub const USAGE: &str = "usage: cargo xtask bench [options]
                         models_key, models_jwt, healthz)
   --quiet-wait SECS     before each run, wait up to this long for other processes to leave the
                         cores idle (default 120; 0: do not wait)
-  --no-build            use the release binaries already built";
+  --no-build            use the release binaries already built
+  --metrics             run the scenarios again with STUDIO_METRICS_BIND set and print the
+                        gateway's CPU per 1,000 requests with metrics off and on";
 
 struct Options {
     postgres: Option<String>,
@@ -47,6 +50,7 @@ struct Options {
     help: bool,
     only: Option<Vec<String>>,
     patience: Duration,
+    metrics: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -59,6 +63,7 @@ fn parse(args: &[String]) -> Result<Options> {
         help: false,
         only: None,
         patience: Duration::from_secs(120),
+        metrics: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -91,6 +96,7 @@ fn parse(args: &[String]) -> Result<Options> {
             }
             "--quick" => options.quick = true,
             "--no-build" => options.build = false,
+            "--metrics" => options.metrics = true,
             "--help" | "-h" => options.help = true,
             other => bail!("unknown bench argument `{other}`\n{USAGE}"),
         }
@@ -174,6 +180,7 @@ pub fn run(args: &[String]) -> Result<()> {
         workers: options.gateway_workers,
         jwt_secret: servers::random_secret()?,
         secret: servers::random_secret()?,
+        metrics: false,
     };
     let credentials = {
         let gateway = setup.start()?;
@@ -191,22 +198,38 @@ pub fn run(args: &[String]) -> Result<()> {
         reps: options.reps,
         patience: options.patience,
     };
-    let mut results = summary::Results::new();
-    for scenario in scenarios::all(&dir, &timing)? {
-        if options
-            .only
-            .as_ref()
-            .is_some_and(|only| !only.iter().any(|k| k == scenario.key))
-        {
-            continue;
+    let run_all = |bench: &measure::Bench<'_>| -> Result<summary::Results> {
+        let mut results = summary::Results::new();
+        for scenario in scenarios::all(&dir, &timing)? {
+            if options
+                .only
+                .as_ref()
+                .is_some_and(|only| !only.iter().any(|k| k == scenario.key))
+            {
+                continue;
+            }
+            results.insert(scenario.key, bench.scenario(&scenario)?);
         }
-        results.insert(scenario.key, bench.scenario(&scenario)?);
-    }
+        Ok(results)
+    };
+    let results = run_all(&bench)?;
+    let with_metrics = if options.metrics {
+        let on = setup.with_metrics();
+        Some(run_all(&measure::Bench {
+            gateway: &on,
+            ..bench
+        })?)
+    } else {
+        None
+    };
     drop(inference);
 
     let rows = table_rows::rows(&results);
     let table = table::render(&rows);
     println!("{table}");
+    if let Some(on) = &with_metrics {
+        println!("{}", metrics_cost::compare(&results, on));
+    }
     let runs: serde_json::Map<String, Value> = results
         .iter()
         .map(|(key, runs)| {
