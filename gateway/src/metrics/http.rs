@@ -100,15 +100,12 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// The middleware; `None` (metrics off) passes the request straight through.
+/// The middleware (installed only when metrics are on).
 pub async fn observe_requests<B: MessageBody + 'static>(
-    series: Option<Rc<HttpSeries>>,
+    series: Rc<HttpSeries>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, Error> {
-    let Some(series) = series else {
-        return next.call(req).await;
-    };
     let started = Instant::now();
     let method = method_label(req.method());
     match next.call(req).await {
