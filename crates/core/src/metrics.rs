@@ -14,11 +14,15 @@ use metrics::{Key, KeyName, Label, Level, Metadata, NoopRecorder, Recorder, Shar
 #[derive(Clone)]
 pub struct Metrics {
     recorder: Arc<dyn Recorder + Send + Sync>,
+    enabled: bool,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new(Arc::new(NoopRecorder))
+        Self {
+            recorder: Arc::new(NoopRecorder),
+            enabled: false,
+        }
     }
 }
 
@@ -40,7 +44,15 @@ fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
 
 impl Metrics {
     pub fn new(recorder: Arc<dyn Recorder + Send + Sync>) -> Self {
-        Self { recorder }
+        Self {
+            recorder,
+            enabled: true,
+        }
+    }
+
+    /// False for the default (no-op) recorder: callers may skip even finding their handles.
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// A counter series with its HELP text.

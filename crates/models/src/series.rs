@@ -44,7 +44,11 @@ pub struct CatalogSeries {
 impl CatalogSeries {
     /// Registers the series of every model of `kind` (chat: tokens, first token and streams
     /// too; images: durations, retries and cancellations).
+    /// With metrics off there are none, and a request's lookup finds nothing at once.
     pub fn new(catalog: &dyn ModelCatalog, kind: ModelKind, metrics: &Metrics) -> Self {
+        if !metrics.enabled() {
+            return Self::default();
+        }
         let kind_label = match kind {
             ModelKind::Chat => "chat",
             ModelKind::Image => "image",
