@@ -3,7 +3,7 @@
 use actix_web::{
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
-    middleware::from_fn,
+    middleware::{from_fn, Condition},
     web, App, Error, HttpRequest, HttpResponse,
 };
 
@@ -37,6 +37,15 @@ pub fn build_app(
     // Last wrapped runs first: request id/logging sees everything, CORS answers preflights
     // before routing, and json_errors turns any framework error inside into JSON.
     let media_path = routes::MediaUrls::new(&config.media.url, None).path();
+    // This worker's route series (outermost, so it sees every answer's final status); with
+    // metrics off the layer is not there at all.
+    let series = std::rc::Rc::new(crate::metrics::HttpSeries::new(
+        state.exporter.metrics().clone(),
+    ));
+    let observed = Condition::new(
+        state.exporter.enabled(),
+        from_fn(move |req, next| crate::metrics::observe_requests(series.clone(), req, next)),
+    );
     app.configure(routes::configure)
         .configure(routes::media(&media_path))
         .default_service(web::to(not_found))
@@ -45,6 +54,7 @@ pub fn build_app(
         .wrap(from_fn(middleware::check_allowed_hosts))
         .wrap(middleware::security_headers(config.is_production()))
         .wrap(from_fn(middleware::request_id_and_log))
+        .wrap(observed)
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod extractors;
 pub mod fd_limit;
 mod limits;
+pub mod metrics;
 pub mod middleware;
 pub mod negotiate;
 pub mod openapi;

@@ -3,8 +3,8 @@
 
 use std::{sync::Arc, time::Duration};
 
-use studio_chat::{LimitPolicy, MonthSpend};
-use studio_core::Config;
+use studio_chat::{LimitPolicy, LimiterDecisions, MonthSpend};
+use studio_core::{Config, Metrics};
 use studio_limits::{Limits, SharedStore};
 use studio_usage::UsageService;
 
@@ -47,12 +47,17 @@ impl MonthSpend for CachedSpend {
     }
 }
 
-pub async fn policy(config: &Config, usage: Arc<dyn UsageService>) -> LimitPolicy {
+pub async fn policy(
+    config: &Config,
+    usage: Arc<dyn UsageService>,
+    metrics: &Metrics,
+) -> LimitPolicy {
     let store = SharedStore::start(config.redis_url.clone()).await;
     LimitPolicy {
         limits: Arc::new(Limits::new(store)),
         key_defaults: config.key_limits,
         user_defaults: config.user_limits,
+        decisions: LimiterDecisions::new(metrics),
         spend: Arc::new(CachedSpend {
             usage,
             cache: moka::future::Cache::builder()

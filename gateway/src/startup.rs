@@ -13,6 +13,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The metrics listener (`STUDIO_METRICS_BIND`): its port and handle.
+    metrics: Option<(u16, ServerHandle)>,
 }
 
 impl Application {
@@ -43,7 +45,30 @@ impl Application {
         });
         crate::fd_limit::raise(crate::fd_limit::needed(max_connections, worker_count));
         let shutdown_timeout = config.shutdown_timeout_secs;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (STUDIO_METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let state = AppState::build(config, oauth_providers, pool).await?;
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let server = crate::metrics::serve_listener(
+                    listener,
+                    state.exporter.clone(),
+                    state.pool.clone(),
+                    state.usage_writer.clone(),
+                )?;
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                tracing::info!(port, "metrics listening");
+                Some((port, handle))
+            }
+            None => None,
+        };
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(factory_state.clone()))
             .shutdown_timeout(shutdown_timeout)
@@ -68,11 +93,17 @@ impl Application {
             port,
             server: server.run(),
             state,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, when `STUDIO_METRICS_BIND` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -82,6 +113,9 @@ impl Application {
     /// Serves until SIGINT/SIGTERM or a stop through the handle, then flushes background writers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some((_, metrics)) = &self.metrics {
+            metrics.stop(true).await;
+        }
         self.state.shutdown().await;
         result
     }

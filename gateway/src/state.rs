@@ -37,6 +37,9 @@ pub struct AppState {
     pub user_admin: Arc<dyn UserAdmin>,
     pub key_admin: Arc<dyn KeyAdmin>,
     pub audit: AuditLog,
+    pub exporter: crate::metrics::Exporter,
+    /// Drains the metrics' histograms (when metrics are on), stopped on shutdown.
+    metrics_upkeep: Option<Arc<tokio::task::AbortHandle>>,
 }
 
 impl AppState {
@@ -45,11 +48,14 @@ impl AppState {
         oauth_providers: Vec<OAuthProviderConfig>,
         pool: DbPool,
     ) -> anyhow::Result<Self> {
-        let auth = Auth::new(pool.clone(), auth_settings(&config)).await?;
+        let exporter = crate::metrics::Exporter::new(&config)?;
+        let metrics = exporter.metrics().clone();
+        let mut auth = Auth::new(pool.clone(), auth_settings(&config)).await?;
+        auth.observe(&metrics);
         if config.email_smtp_url.is_none() {
             tracing::warn!("EMAIL_SMTP_URL is not set: verification and reset mail is only logged");
         }
-        let api_keys = ApiKeys::new(pool.clone(), api_key_settings(&config));
+        let api_keys = ApiKeys::new(pool.clone(), api_key_settings(&config)).observed(&metrics);
         let (catalog, source) = Catalog::load_configured(
             config.models_file.as_deref(),
             &Defaults {
@@ -76,7 +82,7 @@ impl AppState {
             },
         );
         let usage: Arc<dyn UsageService> = Arc::new(UsageSummaries::new(pool.clone()));
-        let limits = crate::limits::policy(&config, usage.clone()).await;
+        let limits = crate::limits::policy(&config, usage.clone(), &metrics).await;
         let catalog: Arc<dyn ModelCatalog> = Arc::new(catalog);
         let conversations = Conversations::new(
             pool.clone(),
@@ -130,6 +136,10 @@ impl AppState {
             conversations,
             sweeping: Arc::new(sweeping.abort_handle()),
             images,
+            metrics_upkeep: exporter
+                .spawn_upkeep()
+                .map(|task| Arc::new(task.abort_handle())),
+            exporter,
         })
     }
 
@@ -158,6 +168,7 @@ impl AppState {
             .app_data(web::Data::new(self.audit.clone()))
             .app_data(web::Data::new(self.chat_proxy()))
             .app_data(web::Data::new(self.image_generator()))
+            .app_data(web::Data::new(self.exporter.clone()))
     }
 
     /// The upstream client of one worker (`awc::Client` is not `Send`).
@@ -180,6 +191,7 @@ impl AppState {
             self.usage_writer.clone(),
             self.images.clone(),
         )
+        .observed(self.exporter.metrics())
     }
 
     /// The chat proxy of one worker: `awc::Client` is not `Send`, so each worker has its own
@@ -191,6 +203,7 @@ impl AppState {
             ChatSettings {
                 keep_alive: Duration::from_secs(self.config.sse_keep_alive_secs.max(1)),
                 limits: Some(self.limits.clone()),
+                metrics: self.exporter.metrics().clone(),
             },
         )
     }
@@ -198,6 +211,9 @@ impl AppState {
     /// Flushes background writers; called once the server has stopped.
     pub async fn shutdown(&self) {
         self.sweeping.abort();
+        if let Some(upkeep) = &self.metrics_upkeep {
+            upkeep.abort();
+        }
         if let Err(error) = self.conversations.shutdown().await {
             tracing::warn!(%error, "marking unfinished chat replies failed");
         }

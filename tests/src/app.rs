@@ -14,6 +14,8 @@ pub struct TestApp {
     pub base_url: String,
     pub client: awc::Client,
     pub db: TestDb,
+    /// The metrics listener's base URL, when `STUDIO_METRICS_BIND` is set.
+    pub metrics_url: Option<String>,
     /// `None` for a gateway running as its own process.
     handle: Option<actix_web::dev::ServerHandle>,
     /// The server task, which flushes the background writers once the server has stopped.
@@ -37,11 +39,13 @@ impl TestApp {
             .await
             .expect("gateway starts");
         let port = app.port();
+        let metrics_url = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
         let handle = app.handle();
         db.track(handle.clone());
         let running = actix_web::rt::spawn(app.run_until_stopped());
         Self {
             handle: Some(handle),
+            metrics_url,
             running: std::cell::RefCell::new(Some(running)),
             base_url: format!("http://127.0.0.1:{port}"),
             client: awc::Client::builder()
@@ -58,6 +62,7 @@ impl TestApp {
             base_url,
             client,
             db: db.clone(),
+            metrics_url: None,
             handle: None,
             running: std::cell::RefCell::new(None),
         }

@@ -8,6 +8,7 @@ mod http;
 pub mod images;
 pub mod oidc;
 pub mod outage;
+pub mod prometheus;
 pub mod redis;
 pub mod sessions;
 pub mod sign_in;

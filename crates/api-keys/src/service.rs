@@ -55,6 +55,7 @@ pub struct ApiKeys {
     last_used: Arc<LastUsed>,
     max_active: u32,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    lookups: studio_core::metrics::CacheCounters,
 }
 
 impl Drop for ApiKeys {
@@ -79,7 +80,14 @@ impl ApiKeys {
             last_used,
             max_active: settings.max_active_per_user,
             tasks,
+            lookups: Default::default(),
         }
+    }
+
+    /// Counts verification cache hits and misses in `metrics`.
+    pub fn observed(mut self, metrics: &studio_core::Metrics) -> Self {
+        self.lookups = metrics.cache("api_keys");
+        self
     }
 
     async fn owned(&self, user_id: &str, key_id: &str) -> Result<ApiKeyRow, ApiKeyError> {
@@ -226,7 +234,9 @@ impl ApiKeyService for ApiKeys {
         }
         let digest = self.hasher.digest(key);
         // The common case is a hit: a plain lookup is cheaper than the loader path.
-        let lookup = match self.cache.get(&digest).await {
+        let cached = self.cache.get(&digest).await;
+        self.lookups.lookup(cached.is_some());
+        let lookup = match cached {
             Some(lookup) => lookup,
             None => {
                 let store = &self.store;

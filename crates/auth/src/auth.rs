@@ -97,6 +97,11 @@ impl Auth {
         })
     }
 
+    /// Counts revoked-session cache lookups in `metrics`.
+    pub fn observe(&mut self, metrics: &studio_core::Metrics) {
+        self.revoked.observe(metrics);
+    }
+
     pub(crate) fn new_refresh_row(&self, session_id: &str) -> (String, RefreshRow) {
         let token = refresh::generate();
         let created_at = now();

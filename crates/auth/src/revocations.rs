@@ -5,13 +5,15 @@
 use std::{sync::Arc, time::Duration};
 
 use moka::sync::Cache;
-use studio_core::poll;
+use studio_core::{metrics::CacheCounters, poll, Metrics};
 
 use crate::store::Store;
 
 #[derive(Clone)]
 pub struct RevokedSessions {
     cache: Cache<String, ()>,
+    /// A hit is a revoked session (its token refused).
+    lookups: CacheCounters,
 }
 
 impl RevokedSessions {
@@ -23,7 +25,12 @@ impl RevokedSessions {
                 .max_capacity(1_000_000)
                 .time_to_live(ttl)
                 .build(),
+            lookups: CacheCounters::default(),
         }
+    }
+
+    pub fn observe(&mut self, metrics: &Metrics) {
+        self.lookups = metrics.cache("revoked_sessions");
     }
 
     pub fn insert(&self, session_id: &str) {
@@ -31,7 +38,9 @@ impl RevokedSessions {
     }
 
     pub fn contains(&self, session_id: &str) -> bool {
-        self.cache.contains_key(session_id)
+        let revoked = self.cache.contains_key(session_id);
+        self.lookups.lookup(revoked);
+        revoked
     }
 
     /// Loads recent revocations, then keeps polling for new ones until the task is dropped.

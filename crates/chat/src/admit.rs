@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use studio_core::{Caller, LimitSettings};
-use studio_limits::{Admission, Demand, Limits};
+use studio_core::{metrics::Counter, Caller, LimitSettings, Metrics};
+use studio_limits::{Admission, Demand, Limits, RefusalKind};
 use studio_models::Pricing;
 
 use crate::{request::ChatRequest, ChatError};
@@ -31,6 +31,45 @@ pub struct LimitPolicy {
     pub key_defaults: LimitSettings,
     pub user_defaults: LimitSettings,
     pub spend: Arc<dyn MonthSpend>,
+    pub decisions: LimiterDecisions,
+}
+
+/// `studio_limiter_decisions_total`: requests the limiter admitted, and refused by kind.
+#[derive(Clone)]
+pub struct LimiterDecisions {
+    admitted: Counter,
+    requests: Counter,
+    tokens: Counter,
+    concurrency: Counter,
+    budget: Counter,
+}
+
+impl LimiterDecisions {
+    pub fn new(metrics: &Metrics) -> Self {
+        let help = "Limiter decisions: outcome=admitted, or limited with the kind of limit.";
+        let name = "studio_limiter_decisions_total";
+        let limited = |kind| metrics.counter(name, help, &[("outcome", "limited"), ("kind", kind)]);
+        Self {
+            admitted: metrics.counter(name, help, &[("outcome", "admitted")]),
+            requests: limited("requests"),
+            tokens: limited("tokens"),
+            concurrency: limited("concurrency"),
+            budget: limited("budget"),
+        }
+    }
+
+    fn count<T>(&self, decision: &Result<T, studio_limits::Refusal>) {
+        match decision {
+            Ok(_) => &self.admitted,
+            Err(refusal) => match refusal.kind {
+                RefusalKind::Requests => &self.requests,
+                RefusalKind::Tokens => &self.tokens,
+                RefusalKind::Concurrency => &self.concurrency,
+                RefusalKind::Budget => &self.budget,
+            },
+        }
+        .increment(1);
+    }
 }
 
 /// The price of `prompt` and `completion` tokens in micro-dollars (prices are per million).
@@ -106,9 +145,9 @@ impl LimitPolicy {
             month_secs_left: (next_month - now.naive_utc()).num_seconds().max(1) as u64,
             spent,
         };
-        self.limits
-            .admit(&demand)
-            .await
+        let decision = self.limits.admit(&demand).await;
+        self.decisions.count(&decision);
+        decision
             .map(Some)
             .map_err(|refusal| ChatError::Limited(Box::new(refusal)))
     }

@@ -7,6 +7,7 @@ mod deadlines;
 mod error;
 mod estimate;
 mod json_walk;
+mod observe;
 mod probe;
 mod proxy;
 mod relay;
@@ -18,7 +19,7 @@ mod tap;
 mod upstream;
 mod usage;
 
-pub use admit::{LimitPolicy, MonthSpend};
+pub use admit::{LimitPolicy, LimiterDecisions, MonthSpend};
 pub use error::{ChatError, UpstreamErrorBody};
 pub use estimate::{tokens as estimate_tokens, warm_up as warm_up_estimates};
 pub use proxy::{ChatProxy, ChatReply, ChatSettings};

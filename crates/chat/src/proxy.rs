@@ -7,7 +7,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use studio_core::Caller;
-use studio_models::{ModelCatalog, Upstream};
+use studio_core::Metrics;
+use studio_models::{CatalogSeries, ModelCatalog, ModelKind, Upstream};
 use studio_usage::UsageWriter;
 use tokio::time::Instant;
 
@@ -36,6 +37,8 @@ pub struct ChatSettings {
     pub keep_alive: Duration,
     /// Rate limits and budgets; `None`: nothing is limited.
     pub limits: Option<LimitPolicy>,
+    /// Where the per-model series are registered (a no-op recorder when metrics are off).
+    pub metrics: Metrics,
 }
 
 pub enum ChatReply {
@@ -55,6 +58,7 @@ pub struct ChatProxy {
     catalog: Arc<dyn ModelCatalog>,
     usage: UsageWriter,
     settings: ChatSettings,
+    series: CatalogSeries,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +94,7 @@ impl ChatProxy {
             .collect::<Vec<_>>();
         Self {
             clients: Clients::new(connect_timeouts.into_iter()),
+            series: CatalogSeries::new(catalog.as_ref(), ModelKind::Chat, &settings.metrics),
             catalog,
             usage,
             settings,
@@ -133,6 +138,8 @@ impl ChatProxy {
         );
         accounting.limit(admission, request.model.pricing);
         accounting.tag(tag);
+        let series = self.series.model(&request.model.id);
+        accounting.observe(series.clone());
         let mut last_error = None;
         // Until the first byte reaches the client, connection errors, 5xx and silence move on
         // to the next upstream; anything else is the answer.
@@ -146,12 +153,18 @@ impl ChatProxy {
             let (response, first) = match attempt {
                 Ok(answer) => answer,
                 Err(Attempt::Retry(error)) => {
+                    if let Some(failed) =
+                        series.as_ref().and_then(|s| s.upstream(&upstream.base_url))
+                    {
+                        failed.retries.increment(1);
+                    }
                     last_error = Some(error);
                     continue;
                 }
                 Err(Attempt::Fail(error)) => return Err(failed(accounting, error)),
             };
             if request.stream {
+                accounting.streaming();
                 let setup = RelaySetup {
                     public_model: &request.model.id,
                     client_wants_usage: request.client_wants_usage,

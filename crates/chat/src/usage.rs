@@ -2,12 +2,15 @@
 //! away and the response future or stream was dropped) the record is still written, marked
 //! cancelled, with what was produced so far.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use serde::Deserialize;
 use studio_core::{ids::new_id, time::now};
 use studio_limits::Admission;
-use studio_models::Pricing;
+use studio_models::{ModelSeries, Pricing};
 use studio_usage::{UsageRecord, UsageWriter};
 
 use crate::{estimate, probe::DeltaProbe};
@@ -47,6 +50,9 @@ pub struct Accounting {
     /// The limiter's reservation, settled with the real usage when the record is written.
     admission: Option<Admission>,
     pricing: Option<Pricing>,
+    /// The model's metric series; `streaming` once a stream is being relayed.
+    series: Option<Arc<ModelSeries>>,
+    streaming: bool,
 }
 
 impl Accounting {
@@ -89,7 +95,21 @@ impl Accounting {
             ttft: None,
             admission: None,
             pricing: None,
+            series: None,
+            streaming: false,
         }
+    }
+
+    pub(crate) fn observe(&mut self, series: Option<Arc<ModelSeries>>) {
+        self.series = series;
+    }
+
+    /// The stream is relayed from now on (an active stream until the record is written).
+    pub(crate) fn streaming(&mut self) {
+        if let Some(series) = self.series.as_ref().filter(|_| !self.streaming) {
+            series.active_streams.increment(1.0);
+        }
+        self.streaming = true;
     }
 
     pub(crate) fn limit(&mut self, admission: Option<Admission>, pricing: Option<Pricing>) {
@@ -167,10 +187,18 @@ impl Accounting {
             return;
         };
         let mut record = self.record.clone();
+        let latency = self.started.elapsed();
         record.ttft_ms = self.ttft.map(|d| d.as_millis() as i64);
-        record.latency_ms = self.started.elapsed().as_millis() as i64;
+        record.latency_ms = latency.as_millis() as i64;
         record.status = status;
         record.cancelled = cancelled;
+        if let Some(series) = &self.series {
+            let upstream = record.upstream.as_deref();
+            crate::observe::finished(series, upstream, self.ttft, latency, cancelled);
+            if self.streaming {
+                series.active_streams.decrement(1.0);
+            }
+        }
         let reported = self
             .reported
             .filter(|u| u.prompt_tokens.is_some() || u.completion_tokens.is_some());
@@ -178,6 +206,7 @@ impl Accounting {
             writer,
             admission: self.admission.take(),
             pricing: self.pricing.take(),
+            series: self.series.take(),
         };
         if reported.is_none() && record.upstream.is_none() {
             // Nothing produced and no upstream reached: nothing was used.
@@ -210,12 +239,13 @@ impl Accounting {
     }
 }
 
-/// The last step of a record: its cost, the limiter settled with what was really used, and
-/// the record handed to the writer.
+/// The last step of a record: its cost, the limiter settled with what was really used, the
+/// tokens counted in the metrics, and the record handed to the writer.
 struct Settle {
     writer: UsageWriter,
     admission: Option<Admission>,
     pricing: Option<Pricing>,
+    series: Option<Arc<ModelSeries>>,
 }
 
 impl Settle {
@@ -226,6 +256,10 @@ impl Settle {
         record.cost_usd = micros as f64 / 1e6;
         if let Some(admission) = self.admission {
             admission.settle(record.total_tokens.max(0) as u64, micros);
+        }
+        if let Some(series) = self.series {
+            series.prompt_tokens.increment(prompt);
+            series.completion_tokens.increment(completion);
         }
         self.writer.record(record);
     }

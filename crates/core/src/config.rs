@@ -5,6 +5,7 @@
 
 mod limits;
 mod media;
+mod metrics;
 mod parse;
 
 pub use media::{MediaConfig, S3Config};
@@ -100,6 +101,10 @@ pub struct Config {
     pub audit_retention_days: u32,
     /// Open client connections each worker accepts; past it, new ones wait in the backlog.
     pub max_connections: usize,
+    /// `STUDIO_METRICS_BIND`: a listener serving only `/metrics`; `None`: none.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `STUDIO_METRICS_TOKEN`: `/metrics` on the main listener behind this bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -229,6 +234,8 @@ impl Config {
                 "365",
                 "not a whole number of days",
             ),
+            metrics_bind: vars.metrics_bind(),
+            metrics_token: vars.metrics_token(production),
         };
         if config.audit_retention_days == 0 {
             vars.fail("STUDIO_AUDIT_RETENTION_DAYS", "must be at least 1 day");
@@ -253,6 +260,11 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment.is_production()
+    }
+
+    /// Whether anything serves `/metrics` (otherwise nothing is recorded either).
+    pub fn metrics_enabled(&self) -> bool {
+        self.metrics_bind.is_some() || self.metrics_token.is_some()
     }
 }
 

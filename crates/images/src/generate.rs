@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
+use studio_core::Metrics;
 use studio_core::{ids::new_id, time::now};
-use studio_models::ModelCatalog;
+use studio_models::{CatalogSeries, ModelCatalog, ModelKind};
 use studio_usage::UsageWriter;
 
 use crate::{
@@ -25,6 +26,7 @@ pub struct ImageGenerator {
     catalog: Arc<dyn ModelCatalog>,
     usage: UsageWriter,
     images: Arc<Images>,
+    series: CatalogSeries,
 }
 
 impl ImageGenerator {
@@ -39,7 +41,14 @@ impl ImageGenerator {
             catalog,
             usage,
             images,
+            series: CatalogSeries::default(),
         }
+    }
+
+    /// Records upstream durations, retries and cancellations per model in `metrics`.
+    pub fn observed(mut self, metrics: &Metrics) -> Self {
+        self.series = CatalogSeries::new(self.catalog.as_ref(), ModelKind::Image, metrics);
+        self
     }
 
     /// Generates, checks and stores the images; URLs are signed under `media_base`.
@@ -51,6 +60,7 @@ impl ImageGenerator {
     ) -> Result<GenerationResponse, ImageError> {
         let request = GenerationRequest::parse(body, self.catalog.as_ref())?;
         let mut accounting = crate::usage::Accounting::new(&self.usage, caller, &request.model.id);
+        accounting.observe(self.series.model(&request.model.id));
         let size = request.size.to_string();
         match self
             .run(caller, &request, &mut accounting, media_base)
@@ -81,6 +91,7 @@ impl ImageGenerator {
             let mut response = match upstream::send(&self.client, upstream, body).await {
                 Ok(response) => response,
                 Err((true, error)) => {
+                    accounting.retrying();
                     last_error = Some(error);
                     continue;
                 }
@@ -89,6 +100,7 @@ impl ImageGenerator {
             if !response.status().is_success() {
                 match upstream::refusal(&mut response, upstream.timeout).await {
                     (true, error) => {
+                        accounting.retrying();
                         last_error = Some(error);
                         continue;
                     }

@@ -2,9 +2,10 @@
 //! went away (its future dropped) is still accounted, marked cancelled.
 // mirrors studio-chat's usage.rs (the drop guard); to be shared
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
 use studio_core::{ids::new_id, time::now};
+use studio_models::ModelSeries;
 use studio_usage::{UsageRecord, UsageWriter};
 
 use crate::types::Caller;
@@ -16,6 +17,7 @@ pub struct Accounting {
     writer: Option<UsageWriter>,
     record: UsageRecord,
     started: Instant,
+    series: Option<Arc<ModelSeries>>,
 }
 
 impl Accounting {
@@ -47,6 +49,19 @@ impl Accounting {
                 images: 0,
             },
             started: Instant::now(),
+            series: None,
+        }
+    }
+
+    pub(crate) fn observe(&mut self, series: Option<Arc<ModelSeries>>) {
+        self.series = series;
+    }
+
+    /// The upstream failed before answering and the next one (if any) is tried.
+    pub(crate) fn retrying(&self) {
+        let upstream = self.record.upstream.as_deref().unwrap_or_default();
+        if let Some(failed) = self.series.as_ref().and_then(|s| s.upstream(upstream)) {
+            failed.retries.increment(1);
         }
     }
 
@@ -57,7 +72,12 @@ impl Accounting {
     /// The upstream's answer has arrived (the closest thing to a first byte).
     pub fn answered(&mut self) {
         if self.record.ttft_ms.is_none() {
-            self.record.ttft_ms = Some(self.started.elapsed().as_millis() as i64);
+            let elapsed = self.started.elapsed();
+            self.record.ttft_ms = Some(elapsed.as_millis() as i64);
+            let upstream = self.record.upstream.as_deref().unwrap_or_default();
+            if let Some(series) = self.series.as_ref().and_then(|s| s.upstream(upstream)) {
+                series.duration.record(elapsed.as_secs_f64());
+            }
         }
     }
 
@@ -74,6 +94,9 @@ impl Accounting {
         record.status = status;
         record.cancelled = cancelled;
         record.images = images as i64;
+        if let Some(series) = self.series.as_ref().filter(|_| cancelled) {
+            series.cancelled.increment(1);
+        }
         tracing::info!(
             usage_id = %record.id,
             model = %record.model,

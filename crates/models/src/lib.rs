@@ -5,6 +5,7 @@
 mod attempts;
 mod catalog;
 mod file;
+mod series;
 mod validate;
 
 pub use attempts::{attempt_order, MAX_ATTEMPTS};
@@ -12,3 +13,4 @@ pub use catalog::{
     Catalog, CatalogError, CatalogSource, Defaults, ImageSize, Model, ModelCatalog, ModelKind,
     Pricing, Upstream,
 };
+pub use series::{CatalogSeries, ModelSeries, UpstreamSeries};

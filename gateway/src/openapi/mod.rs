@@ -20,6 +20,8 @@ use utoipa::{
 pub const JWT: &str = "jwt";
 /// `security(("apiKey" = []))`: an `sk-studio-…` key (`POST /api/keys`).
 pub const API_KEY: &str = "apiKey";
+/// `security(("metricsToken" = []))`: `STUDIO_METRICS_TOKEN`, for Prometheus.
+pub const METRICS_TOKEN: &str = "metricsToken";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +48,7 @@ pub const API_KEY: &str = "apiKey";
         (name = "usage", description = "The caller's usage"),
         (name = "admin", description = "The operators' API (admin JWT only)"),
         (name = "docs", description = "This document"),
+        (name = "metrics", description = "Prometheus metrics for operators"),
     ),
     paths(openapi_json),
     components(schemas(crate::errors::api::Body, crate::errors::openai::Body)),
@@ -80,6 +83,14 @@ impl Modify for Shared {
             bearer(
                 "sk-studio-…",
                 "An API key from `POST /api/keys`, sent as `Authorization: Bearer sk-studio-…`.",
+            ),
+        );
+        components.add_security_scheme(
+            METRICS_TOKEN,
+            bearer(
+                "token",
+                "`STUDIO_METRICS_TOKEN`, sent as `Authorization: Bearer …` (Prometheus' \
+                 `authorization` setting).",
             ),
         );
         components.responses.extend(responses::components());

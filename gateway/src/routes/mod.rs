@@ -9,6 +9,7 @@ mod email;
 mod health;
 mod images;
 mod media;
+pub(crate) mod metrics;
 mod models;
 mod oauth;
 pub(crate) mod usage;
@@ -32,6 +33,7 @@ pub(crate) fn docs() -> Vec<utoipa::openapi::OpenApi> {
         chat_sessions::Doc::openapi(),
         images::Doc::openapi(),
         usage::Doc::openapi(),
+        metrics::Doc::openapi(),
     ]
     .into_iter()
     .chain(admin::docs())
@@ -45,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(models::configure)
         .configure(health::configure)
         .configure(crate::openapi::configure)
+        .configure(metrics::configure)
         // Before the /api/auth scope, which answers 404 for any path under it it does not know.
         .configure(oauth::configure)
         .configure(email::configure)

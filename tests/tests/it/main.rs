@@ -20,6 +20,8 @@ mod foundation;
 mod images;
 mod janitor;
 mod limits;
+mod metrics;
+mod metrics_series;
 mod migrations;
 mod models;
 mod nagle;

@@ -139,7 +139,9 @@ fn routed(response: &studio_tests::TestResponse) -> bool {
 
 #[db_test]
 async fn every_documented_operation_reaches_a_handler_and_no_other_method_does(db: TestDb) {
-    let app = TestApp::spawn(&db).await;
+    // With a metrics token, `/metrics` is served on the main listener (it is 404 otherwise).
+    let token = ("STUDIO_METRICS_TOKEN", "a metrics token, 16+ bytes");
+    let app = TestApp::spawn_with(&db, &[token]).await;
     let doc = generated();
     for (path, item) in doc["paths"].as_object().unwrap() {
         // Path parameters filled with a value that names nothing.

@@ -9,7 +9,9 @@
 
 pub(crate) mod client;
 mod measure;
+mod metrics_cost;
 mod nginx;
+mod options;
 mod quiet;
 mod row;
 mod scenarios;
@@ -19,105 +21,16 @@ mod table;
 mod table_rows;
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 
 use crate::process::{cargo, workspace_root};
+use options::parse;
+pub use options::USAGE;
 use scenarios::{Credentials, Timing};
 use servers::GatewaySetup;
-
-pub const USAGE: &str = "usage: cargo xtask bench [options]
-
-  --postgres URL        run the gateway on this (dedicated) PostgreSQL database instead of SQLite
-  --reps N              repetitions of every run; the table shows medians (default 3)
-  --quick               3-second runs and 3-second slow streams instead of 10 s runs and
-                        30-second slow streams (one token a second)
-  --gateway-workers N   STUDIO_WORKERS for the gateway (default 2, one per core here)
-  --slow-streams N      concurrent streams in the slow_streams scenario (default 2000); past ~9,000
-                        the gateway needs more open files than a hard limit of 20,000: run the
-                        bench under `prlimit --nofile=65536`
-  --no-nginx            leave nginx out even when it is installed
-  --only A,B            run only these scenarios (chat, chat_c1, stream, images, images_c1, slow_streams,
-                        models_key, models_jwt, healthz)
-  --quiet-wait SECS     before each run, wait up to this long for other processes to leave the
-                        cores idle (default 120; 0: do not wait)
-  --no-build            use the release binaries already built";
-
-struct Options {
-    postgres: Option<String>,
-    reps: usize,
-    quick: bool,
-    gateway_workers: usize,
-    build: bool,
-    help: bool,
-    only: Option<Vec<String>>,
-    patience: Duration,
-    slow_streams: Option<usize>,
-    nginx: bool,
-}
-
-fn parse(args: &[String]) -> Result<Options> {
-    let mut options = Options {
-        postgres: None,
-        reps: 3,
-        quick: false,
-        gateway_workers: 2,
-        build: true,
-        help: false,
-        only: None,
-        patience: Duration::from_secs(120),
-        slow_streams: None,
-        nginx: true,
-    };
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .with_context(|| format!("{flag} needs a value\n{USAGE}"))
-        };
-        match flag.as_str() {
-            "--postgres" => options.postgres = Some(value()?.clone()),
-            "--reps" => {
-                options.reps = value()?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .context("--reps: a positive integer")?
-            }
-            "--gateway-workers" => {
-                options.gateway_workers = value()?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .context("--gateway-workers: a positive integer")?
-            }
-            "--slow-streams" => {
-                options.slow_streams = Some(
-                    value()?
-                        .parse()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .context("--slow-streams: a positive integer")?,
-                )
-            }
-            "--no-nginx" => options.nginx = false,
-            "--only" => options.only = Some(value()?.split(',').map(str::to_owned).collect()),
-            "--quiet-wait" => {
-                options.patience = value()?
-                    .parse()
-                    .map(Duration::from_secs)
-                    .context("--quiet-wait: whole seconds")?
-            }
-            "--quick" => options.quick = true,
-            "--no-build" => options.build = false,
-            "--help" | "-h" => options.help = true,
-            other => bail!("unknown bench argument `{other}`\n{USAGE}"),
-        }
-    }
-    Ok(options)
-}
 
 /// Where cargo puts release binaries: `$CARGO_TARGET_DIR/release`, else `target/release`.
 fn release_dir() -> PathBuf {
@@ -199,6 +112,7 @@ pub fn run(args: &[String]) -> Result<()> {
         workers: options.gateway_workers,
         jwt_secret: servers::random_secret()?,
         secret: servers::random_secret()?,
+        metrics: false,
     };
     let credentials = {
         let gateway = setup.start()?;
@@ -222,22 +136,38 @@ pub fn run(args: &[String]) -> Result<()> {
         reps: options.reps,
         patience: options.patience,
     };
-    let mut results = summary::Results::new();
-    for scenario in scenarios::all(&dir, &timing)? {
-        if options
-            .only
-            .as_ref()
-            .is_some_and(|only| !only.iter().any(|k| k == scenario.key))
-        {
-            continue;
+    let run_all = |bench: &measure::Bench<'_>| -> Result<summary::Results> {
+        let mut results = summary::Results::new();
+        for scenario in scenarios::all(&dir, &timing)? {
+            if options
+                .only
+                .as_ref()
+                .is_some_and(|only| !only.iter().any(|k| k == scenario.key))
+            {
+                continue;
+            }
+            results.insert(scenario.key, bench.scenario(&scenario)?);
         }
-        results.insert(scenario.key, bench.scenario(&scenario)?);
-    }
+        Ok(results)
+    };
+    let results = run_all(&bench)?;
+    let with_metrics = if options.metrics {
+        let on = setup.with_metrics();
+        Some(run_all(&measure::Bench {
+            gateway: &on,
+            ..bench
+        })?)
+    } else {
+        None
+    };
     drop(inference);
 
     let rows = table_rows::rows(&results);
     let table = table::render(&rows);
     println!("{table}");
+    if let Some(on) = &with_metrics {
+        println!("{}", metrics_cost::compare(&results, on));
+    }
     let runs: serde_json::Map<String, Value> = results
         .iter()
         .map(|(key, runs)| {

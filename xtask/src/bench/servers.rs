@@ -99,9 +99,25 @@ pub struct GatewaySetup {
     pub workers: usize,
     pub jwt_secret: String,
     pub secret: String,
+    /// `STUDIO_METRICS_BIND` set (on a free port, never scraped but by upkeep).
+    pub metrics: bool,
 }
 
 impl GatewaySetup {
+    /// The same gateway with Prometheus metrics on.
+    pub fn with_metrics(&self) -> Self {
+        Self {
+            bin: self.bin.clone(),
+            dir: self.dir.clone(),
+            database_url: self.database_url.clone(),
+            inference: self.inference,
+            workers: self.workers,
+            jwt_secret: self.jwt_secret.clone(),
+            secret: self.secret.clone(),
+            metrics: true,
+        }
+    }
+
     pub fn start(&self) -> Result<Server> {
         let addr = free_addr()?;
         let mut command = Command::new(self.bin.join("studio-gateway"));
@@ -122,6 +138,9 @@ impl GatewaySetup {
             .env("SECRET_KEY", &self.secret)
             // The JWT scenario may run long after sign-up.
             .env("JWT_ACCESS_TOKEN_LIFETIME", "600");
+        if self.metrics {
+            command.env("STUDIO_METRICS_BIND", free_addr()?.to_string());
+        }
         let mut server = Server::spawn(
             "studio-gateway",
             addr,

@@ -142,3 +142,22 @@ fn max_connections_defaults_to_actix_and_parses() {
         .to_string()
         .contains("not a number of connections"));
 }
+
+#[test]
+fn metrics_are_off_by_default_and_their_variables_are_checked() {
+    let config = config_from(&[]).unwrap();
+    assert!(!config.metrics_enabled());
+    let on = config_from(&[("STUDIO_METRICS_BIND", "127.0.0.1:9100")]).unwrap();
+    assert_eq!(on.metrics_bind, Some("127.0.0.1:9100".parse().unwrap()));
+    assert!(on.metrics_enabled());
+    let errors = config_from(&[("STUDIO_METRICS_BIND", "nine thousand")]).unwrap_err();
+    assert_eq!(errors[0].var, "STUDIO_METRICS_BIND");
+    let weak = config_from(&[
+        ("STUDIO_ENV", "production"),
+        ("JWT_SECRET_KEY", STRONG),
+        ("SECRET_KEY", STRONG),
+        ("STUDIO_METRICS_TOKEN", "short"),
+    ])
+    .unwrap_err();
+    assert_eq!(weak[0].var, "STUDIO_METRICS_TOKEN");
+}

@@ -32,6 +32,18 @@ impl DbPool {
         }
     }
 
+    /// Connections (in use, idle) right now, for the metrics.
+    pub fn connections(&self) -> (usize, usize) {
+        let status = match self {
+            DbPool::Sqlite(pool) => pool.status(),
+            DbPool::Postgres(pool) => pool.status(),
+        };
+        (
+            status.size.saturating_sub(status.available),
+            status.available,
+        )
+    }
+
     /// Whether the database answers a trivial query (readiness probe).
     pub async fn ping(&self) -> Result<(), DbError> {
         use diesel_async::RunQueryDsl;
