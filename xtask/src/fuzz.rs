@@ -44,6 +44,7 @@ pub fn run_fuzz() -> Result<()> {
     let throttle_off = [("STUDIO_AUTH_RATE_LIMIT", "1000000")];
     let studio = LiveStudio::start_with_admins("fuzz", &throttle_off, &admins, PASSWORD)?;
     let report = root.join("target/fuzz-report");
+    std::fs::create_dir_all(&report)?;
     run(Command::new(bin.join("schemathesis"))
         .arg("run")
         .arg(format!("{}/api/openapi.json", studio.url))
@@ -59,7 +60,9 @@ pub fn run_fuzz() -> Result<()> {
         .arg("--report-dir")
         .arg(&report)
         .args(["--report", "junit"])
-        .current_dir(root.join("xtask/scripts"))
+        // schemathesis keeps a cache in its working directory: keep it under target/.
+        .current_dir(&report)
+        .env("PYTHONPATH", root.join("xtask/scripts"))
         .env("SCHEMATHESIS_HOOKS", "fuzz_hooks")
         .env("FUZZ_USERS", FUZZ_USERS.to_string())
         .env("FUZZ_PASSWORD", PASSWORD)
