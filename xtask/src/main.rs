@@ -34,7 +34,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   soak      minutes of mixed traffic with client aborts, upstream faults and a database outage,
             then a reconciliation of usage records (cargo xtask soak [--minutes M]
             [--postgres ADMIN_URL] [--clients N]); not in CI
-  ci        lint + test (with docs-check) + sdk-check, what CI runs";
+  ci        lint + test (with docs-check and fuzz) + sdk-check, what CI runs";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
