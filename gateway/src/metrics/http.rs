@@ -6,19 +6,14 @@
 //! registers them): a request then costs a map lookup in the worker's own map and two
 //! atomic updates, never the registry's lock.
 
-use std::{
-    cell::RefCell,
-    collections::{hash_map::Entry, HashMap},
-    rc::Rc,
-    time::Instant,
-};
+use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Instant};
 
 use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     http::Method,
     middleware::Next,
-    Error,
+    Error, HttpRequest,
 };
 use studio_core::{
     metrics::{Counter, Histogram},
@@ -30,14 +25,19 @@ const UNMATCHED: &str = "unmatched";
 
 struct RouteSeries {
     route: String,
+    methods: Vec<MethodSeries>,
+}
+
+struct MethodSeries {
+    method: &'static str,
     duration: Histogram,
     by_status: Vec<(u16, Counter)>,
 }
 
-/// One worker's route series (not shared between threads, so no lock).
+/// One worker's route series (not shared between threads, so no lock), keyed by route pattern.
 pub struct HttpSeries {
     metrics: Metrics,
-    routes: RefCell<HashMap<(&'static str, String), RouteSeries>>,
+    routes: RefCell<HashMap<String, RouteSeries>>,
 }
 
 impl HttpSeries {
@@ -48,27 +48,46 @@ impl HttpSeries {
         }
     }
 
-    fn observe(&self, method: &'static str, route: Option<String>, status: u16, secs: f64) {
-        let route = route.unwrap_or_else(|| UNMATCHED.to_owned());
+    /// Records one request (`None`: it failed before reaching a route). A path that is itself
+    /// a known pattern (every route without parameters, the hot ones among them) is found
+    /// without asking actix for the pattern, which matches the path against every route a
+    /// second time and allocates.
+    fn observe(&self, req: Option<&HttpRequest>, method: &'static str, status: u16, secs: f64) {
         let mut routes = self.routes.borrow_mut();
-        let series = match routes.entry((method, route)) {
-            Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(new) => {
+        if let Some(by_method) = req.and_then(|req| routes.get_mut(req.path())) {
+            return self.record(by_method, method, status, secs);
+        }
+        let route = req
+            .and_then(HttpRequest::match_pattern)
+            .unwrap_or_else(|| UNMATCHED.to_owned());
+        let by_method = routes.entry(route).or_insert_with_key(|route| RouteSeries {
+            route: route.clone(),
+            methods: Vec::new(),
+        });
+        self.record(by_method, method, status, secs);
+    }
+
+    fn record(&self, series: &mut RouteSeries, method: &'static str, status: u16, secs: f64) {
+        let index = match series.methods.iter().position(|m| m.method == method) {
+            Some(index) => index,
+            None => {
                 let duration = self.metrics.histogram(
                     "studio_http_request_duration_seconds",
                     "HTTP requests by method and route pattern, to the response head.",
-                    &[("method", method), ("route", &new.key().1)],
+                    &[("method", method), ("route", &series.route)],
                 );
-                let route = new.key().1.clone();
-                new.insert(RouteSeries {
-                    route,
+                series.methods.push(MethodSeries {
+                    method,
                     duration,
                     by_status: Vec::new(),
-                })
+                });
+                series.methods.len() - 1
             }
         };
-        series.duration.record(secs);
-        if let Some((_, counter)) = series.by_status.iter().find(|(s, _)| *s == status) {
+        let route = &series.route;
+        let method_series = &mut series.methods[index];
+        method_series.duration.record(secs);
+        if let Some((_, counter)) = method_series.by_status.iter().find(|(s, _)| *s == status) {
             counter.increment(1);
             return;
         }
@@ -77,12 +96,12 @@ impl HttpSeries {
             "HTTP requests by method, route pattern and status.",
             &[
                 ("method", method),
-                ("route", &series.route),
+                ("route", route),
                 ("status", &status.to_string()),
             ],
         );
         counter.increment(1);
-        series.by_status.push((status, counter));
+        method_series.by_status.push((status, counter));
     }
 }
 
@@ -110,14 +129,14 @@ pub async fn observe_requests<B: MessageBody + 'static>(
     let method = method_label(req.method());
     match next.call(req).await {
         Ok(response) => {
-            let route = response.request().match_pattern();
             let status = response.status().as_u16();
-            series.observe(method, route, status, started.elapsed().as_secs_f64());
+            let secs = started.elapsed().as_secs_f64();
+            series.observe(Some(response.request()), method, status, secs);
             Ok(response)
         }
         Err(error) => {
             let status = error.as_response_error().status_code().as_u16();
-            series.observe(method, None, status, started.elapsed().as_secs_f64());
+            series.observe(None, method, status, started.elapsed().as_secs_f64());
             Err(error)
         }
     }
