@@ -34,8 +34,8 @@ pub fn build_app(
             },
         )));
     app = state.register(app);
-    // Last wrapped runs first: request id/logging sees everything, CORS answers preflights
-    // before routing, and json_errors turns any framework error inside into JSON.
+    // Last wrapped runs first: the edge (request id, log, host check, security headers, JSON
+    // errors) sees everything, CORS answers preflights before routing.
     let media_path = routes::MediaUrls::new(&config.media.url, None).path();
     // This worker's route series (outermost, so it sees every answer's final status); with
     // metrics off the layer is not there at all.
@@ -46,14 +46,14 @@ pub fn build_app(
         state.exporter.enabled(),
         from_fn(move |req, next| crate::metrics::observe_requests(series.clone(), req, next)),
     );
+    let security = middleware::SecurityHeaders::new(config.is_production());
     app.configure(routes::configure)
         .configure(routes::media(&media_path))
         .default_service(web::to(not_found))
         .wrap(middleware::cors(&config.cors_allowed_origins))
-        .wrap(from_fn(middleware::json_errors))
-        .wrap(from_fn(middleware::check_allowed_hosts))
-        .wrap(middleware::security_headers(config.is_production()))
-        .wrap(from_fn(middleware::request_id_and_log))
+        .wrap(from_fn(move |req, next| {
+            middleware::edge(req, next, security.clone())
+        }))
         .wrap(observed)
 }
 

@@ -64,8 +64,6 @@ impl AppState {
                 env: &|name| std::env::var(name).ok(),
             },
         )?;
-        // The tokenizer for usage estimates takes a moment to build: not on a request.
-        tokio::task::spawn_blocking(studio_chat::warm_up_estimates);
         match source {
             CatalogSource::File(file) => tracing::info!(%file, "model catalog loaded"),
             CatalogSource::BuiltIn => tracing::info!(

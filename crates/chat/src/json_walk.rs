@@ -10,11 +10,23 @@ pub(crate) struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// Where the member being read began (just after its object's `{` or `,`).
+    pub member_start: usize,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        Self { b, i: 0, depth: 0 }
+        Self {
+            b,
+            i: 0,
+            depth: 0,
+            member_start: 0,
+        }
+    }
+
+    /// A parser that starts at `i`, after a prefix of `b` that is already known to be valid.
+    pub fn resume_at(b: &'a [u8], i: usize) -> Self {
+        Self { i, ..Self::new(b) }
     }
 
     pub fn slice(&self, range: Range<usize>) -> &'a [u8] {
@@ -34,8 +46,14 @@ impl<'a> Parser<'a> {
     }
 
     pub fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.i).copied()
+        // Compact JSON has no whitespace between tokens: the common case costs one compare.
+        match self.b.get(self.i) {
+            Some(&c) if c > b' ' => Some(c),
+            _ => {
+                self.ws();
+                self.b.get(self.i).copied()
+            }
+        }
     }
 
     pub fn eat(&mut self, c: u8) -> Option<()> {
@@ -76,15 +94,21 @@ impl<'a> Parser<'a> {
     }
 
     /// `{ key: value, … }`, `value` reading each value (it must consume it).
-    pub fn object(
-        &mut self,
-        mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
+    pub fn object(&mut self, value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        self.members(value)
+    }
+
+    /// The rest of an object from the start of a member (after `{` or `,`) to its `}`.
+    pub fn members(
+        &mut self,
+        mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
         loop {
+            self.member_start = self.i;
             let key = self.key()?;
             value(self, key)?;
             match self.peek()? {
@@ -150,18 +174,7 @@ impl<'a> Parser<'a> {
                 return Some(());
             }
         }
-        if !matches!(rest.first()?, b'0'..=b'9' | b'-') {
-            return None;
-        }
-        let len = rest
-            .iter()
-            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-            .count();
-        // Rust's float syntax is JSON's but for a leading `+` (excluded above) and `inf`/`nan`.
-        std::str::from_utf8(&rest[..len])
-            .ok()?
-            .parse::<f64>()
-            .ok()?;
+        let len = number_len(rest)?;
         self.i += len;
         Some(())
     }
@@ -170,6 +183,37 @@ impl<'a> Parser<'a> {
         let range = self.value()?;
         Some(&self.b[range] == b"null")
     }
+}
+
+/// The length of the JSON number at the start of `b` (RFC 8259's grammar: `-`, then `0` or
+/// digits not starting with `0`, then optional `.digits` and `e±digits`), or `None`.
+fn number_len(b: &[u8]) -> Option<usize> {
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i += digits(i),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let n = digits(i + 1);
+        if n == 0 {
+            return None;
+        }
+        i += 1 + n;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let n = digits(i);
+        if n == 0 {
+            return None;
+        }
+        i += n;
+    }
+    Some(i)
 }
 
 /// From `i`, the first byte that ends a string's plain run: `"`, `\\` or a control
@@ -221,5 +265,23 @@ mod tests {
             plain_end("é\u{7f}\u{80}ÿ".as_bytes(), 0),
             "é\u{7f}\u{80}ÿ".len()
         );
+    }
+
+    #[test]
+    fn numbers_follow_json_grammar_not_rusts() {
+        for (text, len) in [
+            (&b"0,"[..], Some(1)),
+            (b"-12.5e+3}", Some(8)),
+            (b"7E9", Some(3)),
+            (b"01", Some(1)),
+            (b"1.", None),
+            (b"1e", None),
+            (b"-", None),
+            (b".5", None),
+            (b"+1", None),
+            (b"inf", None),
+        ] {
+            assert_eq!(number_len(text), len, "{}", String::from_utf8_lossy(text));
+        }
     }
 }

@@ -21,7 +21,7 @@ mod usage;
 
 pub use admit::{LimitPolicy, LimiterDecisions, MonthSpend};
 pub use error::{ChatError, UpstreamErrorBody};
-pub use estimate::{tokens as estimate_tokens, warm_up as warm_up_estimates};
+pub use estimate::tokens as estimate_tokens;
 pub use proxy::{ChatProxy, ChatReply, ChatSettings};
 pub use relay::RelayStream;
 pub use studio_core::Caller;

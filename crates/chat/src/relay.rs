@@ -21,7 +21,7 @@ use studio_models::Upstream;
 use tokio::time::{Instant, Sleep};
 
 use crate::{
-    deadlines::Deadlines, splice, sse::event_end, tap::Tap, upstream::UpstreamResponse,
+    deadlines::Deadlines, splice, sse::event_bounds, tap::Tap, upstream::UpstreamResponse,
     usage::Accounting,
 };
 
@@ -91,6 +91,7 @@ impl RelayStream {
                 saw_finish: false,
                 got_first_token: false,
                 finished: false,
+                head: Default::default(),
             },
             deadlines,
             keep_alive_every: setup.keep_alive_every,
@@ -104,12 +105,13 @@ impl RelayStream {
     /// they took.
     fn events(&mut self, bytes: &[u8]) -> usize {
         let mut used = 0;
-        while let Some((end, delimiter)) = event_end(&bytes[used..]) {
+        while let Some(bounds) = event_bounds(&bytes[used..]) {
             if self.out.capacity() == 0 {
                 self.out.reserve(OUT_CAPACITY);
             }
-            self.tap.event(&bytes[used..used + end], &mut self.out);
-            used += end + delimiter;
+            let event = &bytes[used..used + bounds.end];
+            self.tap.event(event, bounds.one_line, &mut self.out);
+            used += bounds.end + bounds.delimiter;
             if self.tap.finished {
                 break;
             }

@@ -43,12 +43,34 @@ fn text(quoted: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
         .map(Cow::Borrowed)
 }
 
-/// Reads one chunk's JSON, or `None` when serde should.
-pub(crate) fn scan(json: &[u8]) -> Option<Scanned<'_>> {
-    let mut p = Parser::new(json);
+/// The members before `choices` of an earlier chunk of the stream, and what they held. A
+/// stream's chunks repeat them byte for byte (`id`, `object`, `created`, `model`), so a chunk
+/// that starts with the same bytes is read from `choices` on: those bytes were checked once.
+#[derive(Debug, Default)]
+pub(crate) struct Head {
+    /// From the `{` to just after the `,` before `"choices"`.
+    bytes: Vec<u8>,
+    model: Option<Range<usize>>,
+    /// Whether `model` was among them (a repeat is an error, left to serde).
+    model_seen: bool,
+}
+
+/// Reads one chunk's JSON, or `None` when serde should. `head` is the stream's last
+/// [`Head`], replaced when this chunk has none in common with it.
+pub(crate) fn scan<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
+    let resumed = head.bytes.len() > 1 && json.starts_with(&head.bytes);
     let mut out = Scanned::default();
     let mut seen = [false; 4];
-    p.object(|p, key| {
+    // Where this chunk's own head ends, and whether `model` came before it.
+    let mut new_head: Option<(usize, bool)> = None;
+    let mut p = if resumed {
+        out.model = head.model.clone();
+        seen[0] = head.model_seen;
+        Parser::resume_at(json, head.bytes.len())
+    } else {
+        Parser::new(json)
+    };
+    let member = |p: &mut Parser<'a>, key: &[u8]| {
         let slot = match key {
             b"model" => 0,
             b"usage" => 1,
@@ -56,6 +78,10 @@ pub(crate) fn scan(json: &[u8]) -> Option<Scanned<'_>> {
             b"error" => 3,
             _ => return p.value().map(drop),
         };
+        // Only members that are the same in every chunk may be skipped next time.
+        if slot == 2 && !resumed && !seen[1] && !seen[3] {
+            new_head = Some((p.member_start, seen[0]));
+        }
         // A repeated field is an error to serde: let it say so.
         if std::mem::replace(&mut seen[slot], true) {
             return None;
@@ -81,8 +107,22 @@ pub(crate) fn scan(json: &[u8]) -> Option<Scanned<'_>> {
             _ => out.error = !p.is_null()?,
         }
         Some(())
-    })?;
-    p.at_end().then_some(out)
+    };
+    if resumed {
+        p.members(member)?;
+    } else {
+        p.object(member)?;
+    }
+    if !p.at_end() {
+        return None;
+    }
+    if let Some((end, model_seen)) = new_head {
+        head.bytes.clear();
+        head.bytes.extend_from_slice(&json[..end]);
+        head.model = out.model.clone().filter(|_| model_seen);
+        head.model_seen = model_seen;
+    }
+    Some(out)
 }
 
 fn choice<'a>(p: &mut Parser<'a>, out: &mut Scanned<'a>) -> Option<()> {
@@ -123,13 +163,13 @@ mod tests {
     #[test]
     fn a_delta_chunk_gives_its_model_content_and_finish() {
         let json = br#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"up\"x","choices":[{"index":0,"delta":{"content":"a\nb"},"finish_reason":null}],"usage":null}"#;
-        let s = scan(json).unwrap();
+        let s = scan(json, &mut Head::default()).unwrap();
         assert_eq!(&json[s.model.clone().unwrap()], br#""up\"x""#);
         assert_eq!(s.texts().collect::<Vec<_>>(), ["a\nb"]);
         assert!(!s.finished && s.usage.is_none() && !s.error);
         assert_eq!(s.choices, 1);
         let last = br#"{"model":"m","choices":[{"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#;
-        let s = scan(last).unwrap();
+        let s = scan(last, &mut Head::default()).unwrap();
         assert!(s.finished);
         assert_eq!(s.usage.unwrap().completion_tokens, Some(5));
     }
@@ -145,9 +185,47 @@ mod tests {
             br#"{"created":tru}"#,
             br#"{"a":[1,]}"#,
         ] {
-            assert!(scan(json).is_none(), "{}", String::from_utf8_lossy(json));
+            assert!(
+                scan(json, &mut Head::default()).is_none(),
+                "{}",
+                String::from_utf8_lossy(json)
+            );
         }
-        assert!(scan(br#"{"error":{"message":"x"}}"#).unwrap().error);
-        assert!(scan(br#" { "a" : [ 1.5e3 , -2 , {"b":[true,false,null]} ] } "#).is_some());
+        let fresh = || Head::default();
+        assert!(
+            scan(br#"{"error":{"message":"x"}}"#, &mut fresh())
+                .unwrap()
+                .error
+        );
+        let spaced = br#" { "a" : [ 1.5e3 , -2 , {"b":[true,false,null]} ] } "#;
+        assert!(scan(spaced, &mut fresh()).is_some());
+    }
+
+    #[test]
+    fn a_repeated_head_is_read_once_and_gives_the_same_answer() {
+        let chunk = |text: &str| {
+            format!(
+                r#"{{"id":"c1","created":7,"model":"up","choices":[{{"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#
+            )
+        };
+        let mut head = Head::default();
+        let first = chunk("a");
+        let s = scan(first.as_bytes(), &mut head).unwrap();
+        assert_eq!(&first.as_bytes()[s.model.clone().unwrap()], br#""up""#);
+        assert_eq!(head.bytes, br#"{"id":"c1","created":7,"model":"up","#);
+        let second = chunk("bc");
+        let s = scan(second.as_bytes(), &mut head).unwrap();
+        assert_eq!(&second.as_bytes()[s.model.clone().unwrap()], br#""up""#);
+        assert_eq!(s.texts().collect::<Vec<_>>(), ["bc"]);
+        // What follows the head is still checked, and a repeated `model` still goes to serde.
+        let broken = br#"{"id":"c1","created":7,"model":"up","choices":[}"#;
+        assert!(scan(broken, &mut head).is_none());
+        let twice = br#"{"id":"c1","created":7,"model":"up","model":"x","choices":[]}"#;
+        assert!(scan(twice, &mut head).is_none());
+        // A different head is read whole and becomes the new one.
+        let other = br#"{"id":"c2","model":"m2","choices":[]}"#;
+        let s = scan(other, &mut head).unwrap();
+        assert_eq!(&other[s.model.clone().unwrap()], br#""m2""#);
+        assert_eq!(head.bytes, br#"{"id":"c2","model":"m2","#);
     }
 }

@@ -12,32 +12,45 @@ use bytes::{BufMut, BytesMut};
 
 /// The end of the first complete event in `buffer` and the length of its blank-line delimiter.
 pub(crate) fn event_end(buffer: &[u8]) -> Option<(usize, usize)> {
+    event_bounds(buffer).map(|b| (b.end, b.delimiter))
+}
+
+/// Where the first complete event in a buffer ends.
+pub(crate) struct Bounds {
+    pub end: usize,
+    /// The length of the blank-line delimiter after `end`.
+    pub delimiter: usize,
+    /// The event is one line (no `\n` before `end`; a `\r` ending may remain): known from the
+    /// search for its end, so that nothing searches the line again.
+    pub one_line: bool,
+}
+
+pub(crate) fn event_bounds(buffer: &[u8]) -> Option<Bounds> {
     let mut from = 0;
     while let Some(i) = newline(buffer, from) {
-        match buffer.get(i + 1..) {
-            Some([b'\n', ..]) => return Some((i, 2)),
-            Some([b'\r', b'\n', ..]) => return Some((i, 3)),
-            _ => from = i + 1,
-        }
+        let delimiter = match buffer.get(i + 1..) {
+            Some([b'\n', ..]) => 2,
+            Some([b'\r', b'\n', ..]) => 3,
+            _ => {
+                from = i + 1;
+                continue;
+            }
+        };
+        // With a CRLF delimiter the event ends in its `\r` and a line before it could end in
+        // `\r\n` too; only the first newline being the delimiter's proves one line.
+        return Some(Bounds {
+            end: i,
+            delimiter,
+            one_line: from == 0,
+        });
     }
     None
 }
 
-/// The first `\n` at or after `from`, eight bytes at a time.
-fn newline(buffer: &[u8], mut from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = buffer.get(from..).and_then(<[u8]>::first_chunk::<8>) {
-        let x = u64::from_le_bytes(*chunk) ^ (ONES * u64::from(b'\n'));
-        // The lowest flagged byte is exact (a borrow only flags bytes above it).
-        let hits = x.wrapping_sub(ONES) & !x & HIGH;
-        if hits != 0 {
-            return Some(from + (hits.trailing_zeros() / 8) as usize);
-        }
-        from += 8;
-    }
-    let rest = buffer.get(from..)?;
-    rest.iter().position(|&b| b == b'\n').map(|i| from + i)
+/// The first `\n` at or after `from` (SIMD: an event is a couple of hundred bytes, and every
+/// byte of every event passes through here).
+fn newline(buffer: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr(b'\n', buffer.get(from..)?).map(|i| from + i)
 }
 
 /// One event, split into what the relay looks at and what it passes on untouched.
@@ -69,16 +82,28 @@ fn split_field(line: &[u8]) -> (&[u8], &[u8]) {
 
 /// The common event, one `data:` line and nothing else: its value, borrowed.
 pub(crate) fn single_data(event: &[u8]) -> Option<&[u8]> {
-    let value = event.strip_prefix(b"data:")?;
-    if value.contains(&b'\n') {
+    if event.contains(&b'\n') {
         return None;
     }
+    one_line_data(event)
+}
+
+/// [`single_data`] of an event already known to be one line.
+fn one_line_data(event: &[u8]) -> Option<&[u8]> {
+    let value = event.strip_prefix(b"data:")?;
     let value = value.strip_suffix(b"\r").unwrap_or(value);
     Some(value.strip_prefix(b" ").unwrap_or(value))
 }
 
-pub(crate) fn parse(event: &[u8]) -> Event<'_> {
-    if let Some(data) = single_data(event) {
+/// An event's data and fields, told whether it is known to be one line (see
+/// [`Bounds::one_line`]).
+pub(crate) fn parse_known(event: &[u8], one_line: bool) -> Event<'_> {
+    let common = if one_line {
+        one_line_data(event)
+    } else {
+        single_data(event)
+    };
+    if let Some(data) = common {
         return Event {
             data: Some(Cow::Borrowed(data)),
             fields: None,
@@ -126,15 +151,16 @@ pub(crate) fn frame(out: &mut BytesMut, fields: Option<&[u8]>, data: &[u8]) {
 }
 
 /// [`frame`] of `data` with `data[range]` replaced by `replacement` (which holds no newline),
-/// written straight to `out`.
+/// written straight to `out`. `one_line`: `data` is known to hold no newline.
 pub(crate) fn frame_spliced(
     out: &mut BytesMut,
     fields: Option<&[u8]>,
     data: &[u8],
-    range: std::ops::Range<usize>,
-    replacement: &[u8],
+    splice: (std::ops::Range<usize>, &[u8]),
+    one_line: bool,
 ) {
-    if data.contains(&b'\n') {
+    let (range, replacement) = splice;
+    if !one_line && data.contains(&b'\n') {
         let mut joined = Vec::with_capacity(data.len() + replacement.len());
         joined.extend_from_slice(&data[..range.start]);
         joined.extend_from_slice(replacement);
@@ -157,7 +183,11 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> Event<'static> {
-        parse(text.as_bytes())
+        let parsed = parse_known(text.as_bytes(), false);
+        if !text.contains('\n') {
+            assert_eq!(parse_known(text.as_bytes(), true), parsed);
+        }
+        parsed
     }
 
     fn framed(fields: Option<&[u8]>, data: &[u8]) -> BytesMut {
@@ -174,6 +204,11 @@ mod tests {
         let long = b"data: {\"0123456789\":\"abcdefghijklmnop\"}\n\ndata: x\r\n\r\n";
         assert_eq!(event_end(long), Some((39, 2)));
         assert_eq!(event_end(&long[41..]), Some((8, 3)));
+        let one_line = |text: &[u8]| event_bounds(text).map(|b| b.one_line);
+        assert_eq!(one_line(b"data: a\n\n"), Some(true));
+        assert_eq!(one_line(b"data: a\r\n\r\n"), Some(true));
+        assert_eq!(one_line(b"event: x\ndata: a\n\n"), Some(false));
+        assert_eq!(one_line(b"event: x\r\ndata: a\r\n\r\n"), Some(false));
         for n in 0..20 {
             let text = [vec![b'a'; n], b"\n".to_vec()].concat();
             assert_eq!(newline(&text, 0), Some(n));
@@ -211,10 +246,14 @@ mod tests {
             &b"{\"model\":\"up\",\"n\":1}"[..],
             b"{\"model\":\"up\",\n\"n\":1}",
         ] {
-            let mut spliced = BytesMut::new();
-            frame_spliced(&mut spliced, Some(b"id: 1\n"), data, 9..13, b"\"pub\"");
-            let replaced = [&data[..9], b"\"pub\"", &data[13..]].concat();
-            assert_eq!(spliced, framed(Some(b"id: 1\n"), &replaced));
+            let one_line = !data.contains(&b'\n');
+            for known in [false, one_line] {
+                let mut spliced = BytesMut::new();
+                let splice = (9..13, &b"\"pub\""[..]);
+                frame_spliced(&mut spliced, Some(b"id: 1\n"), data, splice, known);
+                let replaced = [&data[..9], b"\"pub\"", &data[13..]].concat();
+                assert_eq!(spliced, framed(Some(b"id: 1\n"), &replaced));
+            }
         }
         assert_eq!(event("data: x\r").data.unwrap(), &b"x"[..]);
     }

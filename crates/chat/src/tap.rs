@@ -19,6 +19,8 @@ pub(crate) struct Tap {
     pub got_first_token: bool,
     /// The stream's last frame is written: nothing more is forwarded.
     pub finished: bool,
+    /// What every chunk repeats, read once (see [`scan::Head`]).
+    pub head: scan::Head,
 }
 
 impl Tap {
@@ -40,9 +42,11 @@ impl Tap {
     }
 
     /// One complete event (without its blank line) in; its frame, if it has one, appended to
-    /// `out`.
-    pub fn event(&mut self, event: &[u8], out: &mut BytesMut) {
-        let sse::Event { data, fields } = sse::parse(event);
+    /// `out`. `one_line`: the event is known to be a single line.
+    pub fn event(&mut self, event: &[u8], one_line: bool, out: &mut BytesMut) {
+        let sse::Event { data, fields } = sse::parse_known(event, one_line);
+        // A single line's data is a slice of it: no newline in it either.
+        let one_line = one_line && fields.is_none();
         let fields = fields.as_deref();
         let Some(data) = data else {
             // `retry:` or `id:` alone still mean something to the client; comments do not.
@@ -55,8 +59,8 @@ impl Tap {
         if *data == *DONE {
             return self.done(out, fields);
         }
-        match scan::scan(&data) {
-            Some(scanned) => self.scanned(&data, fields, &scanned, out),
+        match scan::scan(&data, &mut self.head) {
+            Some(scanned) => self.scanned(&data, fields, &scanned, one_line, out),
             None => self.probed(&data, fields, out),
         }
     }
@@ -67,6 +71,7 @@ impl Tap {
         data: &[u8],
         fields: Option<&[u8]>,
         scanned: &scan::Scanned<'_>,
+        one_line: bool,
         out: &mut BytesMut,
     ) {
         if scanned.error {
@@ -91,7 +96,9 @@ impl Tap {
             self.got_first_token = true;
         }
         match scanned.model.clone() {
-            Some(range) => sse::frame_spliced(out, fields, data, range, &self.public_model),
+            Some(range) => {
+                sse::frame_spliced(out, fields, data, (range, &self.public_model), one_line)
+            }
             None => sse::frame(out, fields, data),
         }
     }
@@ -130,7 +137,9 @@ impl Tap {
             .model
             .and_then(|model| crate::splice::range(data, model))
         {
-            Some(range) => sse::frame_spliced(out, fields, data, range, &self.public_model),
+            Some(range) => {
+                sse::frame_spliced(out, fields, data, (range, &self.public_model), false)
+            }
             None => sse::frame(out, fields, data),
         }
     }

@@ -1,13 +1,7 @@
 //! In production, refuse requests whose `Host` header is not one of `ALLOWED_HOSTS`
 //! (host-header injection into generated links, DNS rebinding).
 
-use actix_web::{
-    body::{EitherBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    http::StatusCode,
-    middleware::Next,
-    web, Error,
-};
+use actix_web::{dev::ServiceRequest, http::StatusCode, web, HttpResponse};
 
 use crate::{
     errors::WireFormat,
@@ -42,27 +36,23 @@ fn strip_port(host: &str) -> &str {
     host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
 
-pub async fn check_allowed_hosts<B: MessageBody + 'static>(
-    req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let allowed = req.app_data::<web::Data<AllowedHosts>>().cloned();
-    if let Some(allowed) = allowed.filter(|a| !a.0.is_empty()) {
-        // X-Forwarded-Host counts only from a trusted proxy, as everywhere else.
-        let origin = request_origin(req.request(), trusted_proxies(req.request()));
-        let host = origin
-            .split_once("://")
-            .map_or(origin.as_str(), |(_, host)| host)
-            .to_owned();
-        if !allowed.allows(&host) {
-            let response = WireFormat::for_path(req.path()).render(
-                StatusCode::BAD_REQUEST,
-                format!("host {host:?} is not allowed"),
-            );
-            return Ok(req.into_response(response).map_into_right_body());
-        }
+/// The 400 for a request whose host is not allowed (none when no list is configured).
+pub(super) fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
+    let allowed = req
+        .app_data::<web::Data<AllowedHosts>>()
+        .filter(|a| !a.0.is_empty())?;
+    // X-Forwarded-Host counts only from a trusted proxy, as everywhere else.
+    let origin = request_origin(req.request(), trusted_proxies(req.request()));
+    let host = origin
+        .split_once("://")
+        .map_or(origin.as_str(), |(_, host)| host);
+    if allowed.allows(host) {
+        return None;
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    Some(WireFormat::for_path(req.path()).render(
+        StatusCode::BAD_REQUEST,
+        format!("host {host:?} is not allowed"),
+    ))
 }
 
 #[cfg(test)]

@@ -1,21 +1,14 @@
-//! One tracing span per request, with a request id taken from `X-Request-Id` when sane.
+//! The request id: taken from `X-Request-Id` when sane, else generated.
 
-use std::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        OnceLock,
-    },
-    time::Instant,
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    OnceLock,
 };
 
 use actix_web::{
-    body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
+    dev::ServiceRequest,
     http::header::{HeaderName, HeaderValue},
-    middleware::Next,
-    Error, HttpMessage,
 };
-use tracing::Instrument;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,40 +31,27 @@ fn generate() -> HeaderValue {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = *PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{prefix:016x}{count:016x}"))
-        .unwrap_or(HeaderValue::from_static("unknown"))
+    // 32 hex digits written by hand: no formatting machinery and no temporary string.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; 32];
+    for (i, digit) in text.iter_mut().enumerate() {
+        let (word, shift) = if i < 16 {
+            (prefix, 60 - 4 * i)
+        } else {
+            (count, 60 - 4 * (i - 16))
+        };
+        *digit = HEX[((word >> shift) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("unknown"))
 }
 
-pub async fn request_id_and_log(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = req
-        .headers()
+/// The caller's `X-Request-Id` when sane, else a fresh one.
+pub(super) fn request_id(req: &ServiceRequest) -> HeaderValue {
+    req.headers()
         .get(&REQUEST_ID_HEADER)
         .filter(|v| is_sane(v))
         .cloned()
-        .unwrap_or_else(generate);
-    let span = tracing::info_span!(
-        "request",
-        method = %req.method(),
-        path = %req.path(),
-        request_id = id.to_str().unwrap_or_default(),
-    );
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let started = Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
-    let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status >= 500 {
-            tracing::error!(status, latency_ms, "request failed");
-        } else {
-            tracing::info!(status, latency_ms, "request finished");
-        }
-    });
-    response.headers_mut().insert(REQUEST_ID_HEADER, id);
-    Ok(response)
+        .unwrap_or_else(generate)
 }
 
 #[cfg(test)]
@@ -85,5 +65,15 @@ mod tests {
         assert!(!is_sane(&HeaderValue::from_static("has space")));
         let long = "a".repeat(129);
         assert!(!is_sane(&HeaderValue::from_str(&long).unwrap()));
+    }
+
+    #[test]
+    fn generated_ids_are_32_hex_digits_and_differ() {
+        let (a, b) = (generate(), generate());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert_eq!(id.len(), 32);
+            assert!(id.as_bytes().iter().all(u8::is_ascii_hexdigit) && is_sane(&id));
+        }
     }
 }

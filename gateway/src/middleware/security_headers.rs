@@ -1,18 +1,45 @@
 //! Security headers on every response.
 
-use actix_web::middleware::DefaultHeaders;
+use std::rc::Rc;
 
-pub fn security_headers(production: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "strict-origin-when-cross-origin"));
-    if production {
-        headers.add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ))
-    } else {
-        headers
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+/// The headers every response gets unless it set its own.
+#[derive(Clone)]
+pub struct SecurityHeaders(Rc<[(HeaderName, HeaderValue)]>);
+
+impl SecurityHeaders {
+    pub fn new(production: bool) -> Self {
+        let mut headers = vec![
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "strict-origin-when-cross-origin"),
+        ];
+        if production {
+            headers.push((
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+            ));
+        }
+        Self(
+            headers
+                .into_iter()
+                .map(|(name, value)| {
+                    (
+                        HeaderName::from_static(name),
+                        HeaderValue::from_static(value),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds each header the response has not set (as actix's `DefaultHeaders` does).
+    pub(super) fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in self.0.iter() {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
     }
 }

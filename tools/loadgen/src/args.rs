@@ -15,6 +15,8 @@ pub(crate) const USAGE: &str = "usage: studio-loadgen --url http://HOST:PORT/PAT
   --duration SECS      measure for this long (default 10) ...
   --requests N         ... or until N requests were measured
   --warmup SECS        run this long first without recording (default 1)
+  --ramp SECS          start the workers evenly over this long instead of all at once (default 0),
+                       so a test of many concurrent connections does not measure a burst of connects
   --timeout SECS       give up on one request after this long (default 60)
   --threads N          tokio worker threads; 1 (default) is a current-thread runtime
   --pid PID            also report that process's CPU time over the measured window (/proc);
@@ -39,6 +41,7 @@ pub(crate) struct Args {
     pub concurrency: usize,
     pub stop: Stop,
     pub warmup: Duration,
+    pub ramp: Duration,
     pub timeout: Duration,
     pub threads: usize,
     pub pids: Vec<u32>,
@@ -55,6 +58,7 @@ impl Args {
         let mut concurrency = 1;
         let mut stop = Stop::After(Duration::from_secs(10));
         let mut warmup = Duration::from_secs(1);
+        let mut ramp = Duration::ZERO;
         let mut timeout = Duration::from_secs(60);
         let mut threads = 1;
         let mut pids = Vec::new();
@@ -80,6 +84,7 @@ impl Args {
                 "--duration" => stop = Stop::After(seconds(&flag, &value()?)?),
                 "--requests" => stop = Stop::Requests(positive(&flag, &value()?)? as u64),
                 "--warmup" => warmup = seconds(&flag, &value()?)?,
+                "--ramp" => ramp = seconds(&flag, &value()?)?,
                 "--timeout" => timeout = seconds(&flag, &value()?)?,
                 "--threads" => threads = positive(&flag, &value()?)?,
                 "--pid" => pids.push(positive(&flag, &value()?)? as u32),
@@ -104,6 +109,7 @@ impl Args {
             concurrency,
             stop,
             warmup,
+            ramp,
             timeout,
             threads,
             pids,

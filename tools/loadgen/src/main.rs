@@ -58,7 +58,10 @@ async fn run(args: &Args) -> Result<serde_json::Value> {
     });
     let capacity = latency_capacity(args);
     let workers: Vec<_> = (0..args.concurrency)
-        .map(|_| tokio::spawn(worker::run(Arc::clone(&plan), capacity)))
+        .map(|i| {
+            let start_after = args.ramp.mul_f64(i as f64 / args.concurrency as f64);
+            tokio::spawn(worker::run(Arc::clone(&plan), capacity, start_after))
+        })
         .collect();
     let mut tally = Tally::default();
     for worker in workers {

@@ -74,7 +74,9 @@ fn micros(duration: Duration) -> u32 {
     u32::try_from(duration.as_micros()).unwrap_or(u32::MAX)
 }
 
-pub(crate) async fn run(plan: Arc<Plan>, capacity: usize) -> Tally {
+/// `start_after`: this worker's place in the ramp (`--ramp`).
+pub(crate) async fn run(plan: Arc<Plan>, capacity: usize, start_after: Duration) -> Tally {
+    tokio::time::sleep(start_after).await;
     let mut tally = Tally::with_capacity(capacity);
     let mut conn: Option<Conn> = None;
     loop {

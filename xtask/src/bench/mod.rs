@@ -193,6 +193,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "durationSecs": timing.duration_secs,
             "warmupSecs": timing.warmup_secs,
             "slowStreams": timing.slow_streams,
+            "slowStreamRampSecs": timing.slow_ramp_secs,
             "slowStreamUpstreamModel":
                 scenarios::slow_upstream_model(timing.slow_tokens, timing.slow_delay_ms),
             "upstreamModel": scenarios::FAST_UPSTREAM_MODEL,

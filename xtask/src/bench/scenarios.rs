@@ -23,6 +23,9 @@ pub struct Timing {
     pub slow_streams: usize,
     pub slow_tokens: u64,
     pub slow_delay_ms: u64,
+    /// The slow streams start evenly over this long, so that all of them are open at once for
+    /// the rest of the run and TTFT measures the proxy carrying them, not a burst of connects.
+    pub slow_ramp_secs: f64,
 }
 
 impl Timing {
@@ -34,6 +37,7 @@ impl Timing {
                 slow_streams: 2000,
                 slow_tokens: 50,
                 slow_delay_ms: 60,
+                slow_ramp_secs: 1.0,
             }
         } else {
             Self {
@@ -43,6 +47,7 @@ impl Timing {
                 slow_streams: 2000,
                 slow_tokens: 30,
                 slow_delay_ms: 1000,
+                slow_ramp_secs: 10.0,
             }
         }
     }
@@ -124,6 +129,12 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
     let studio_chat = body(dir, "studio-chat", "bench-chat", false)?;
     let direct_stream = body(dir, "direct-stream", FAST_UPSTREAM_MODEL, true)?;
     let studio_stream = body(dir, "studio-stream", "bench-chat", true)?;
+    let direct_slow = body(
+        dir,
+        "direct-slow",
+        &slow_upstream_model(timing.slow_tokens, timing.slow_delay_ms),
+        true,
+    )?;
     let studio_slow = body(dir, "studio-slow", "bench-slow", true)?;
     let image = |body: &Path, auth, concurrency| Load {
         path: "/v1/images/generations",
@@ -168,7 +179,10 @@ pub fn all(dir: &Path, timing: &Timing) -> Result<Vec<Scenario>> {
         Scenario {
             key: "slow_streams",
             title: "slow streams",
-            direct: None,
+            direct: Some(Load {
+                requests: Some(timing.slow_streams),
+                ..chat(&direct_slow, Auth::None, timing.slow_streams)
+            }),
             studio: Load {
                 requests: Some(timing.slow_streams),
                 ..chat(&studio_slow, Auth::ApiKey, timing.slow_streams)
@@ -221,7 +235,9 @@ pub fn run_load(
         command.args(["--pid", &pid.to_string()]);
     }
     match load.requests {
-        Some(n) => command.args(["--requests", &n.to_string(), "--warmup", "0"]),
+        Some(n) => command
+            .args(["--requests", &n.to_string(), "--warmup", "0"])
+            .args(["--ramp", &timing.slow_ramp_secs.to_string()]),
         None => command
             .args(["--duration", &timing.duration_secs.to_string()])
             .args(["--warmup", &timing.warmup_secs.to_string()]),

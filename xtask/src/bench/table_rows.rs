@@ -91,26 +91,21 @@ pub fn rows(results: &Results) -> Vec<Row> {
     }
 
     let mut s = Sheet::new(results, &mut rows, "slow_streams", "slow streams");
-    s.studio("streams completed", Unit::Count, Read::At("/ok"), None);
-    s.studio(
+    s.both("streams completed", Unit::Count, Read::At("/ok"), None);
+    s.both(
         "latency p50 ms",
         Unit::Ms,
         Read::At("/latency_ms/p50"),
         None,
     );
-    s.studio("TTFT p50 ms", Unit::Ms, Read::At("/ttft_ms/p50"), None);
-    s.studio(
+    s.both("TTFT p50 ms", Unit::Ms, Read::At("/ttft_ms/p50"), None);
+    s.both(
         "TTFT p99 ms",
         Unit::Ms,
         Read::At("/ttft_ms/p99"),
         at_most(100.0),
     );
-    s.studio(
-        "gateway CPU s/1k streams",
-        Unit::Seconds,
-        Read::At(GATEWAY_CPU),
-        None,
-    );
+    s.proxy_cpu("gateway CPU s/1k streams", None, None);
     s.studio(
         "gateway idle RSS MiB",
         Unit::MiB,
@@ -124,8 +119,8 @@ pub fn rows(results: &Results) -> Vec<Row> {
         Read::At("/gateway/kib_per_request"),
         None,
     );
-    s.studio("other processes, cores", Unit::Cores, BACKGROUND, None);
-    s.studio("errors (all reps)", Unit::Count, ERRORS, at_most(0.0));
+    s.both("other processes, cores", Unit::Cores, BACKGROUND, None);
+    s.both("errors (all reps)", Unit::Count, ERRORS, at_most(0.0));
 
     for (key, title) in [
         ("models_key", "/v1/models key"),
