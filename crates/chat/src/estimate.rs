@@ -10,10 +10,9 @@ use std::sync::OnceLock;
 use serde_json::value::RawValue;
 use tiktoken_rs::CoreBPE;
 
-/// Built on the first estimate, not at start-up: it holds about 35 MiB (and peaks near 80 MiB
-/// while it is built), which a gateway whose upstreams report usage never needs. Every caller
-/// is on the blocking pool, so the one that builds it (in about a fifth of a second) stalls no
-/// worker.
+/// Built on the first estimate, not at start-up: it holds about 50 MiB, which a gateway whose
+/// upstreams report usage never needs. Every caller is on the blocking pool, so the one that
+/// builds it stalls no async worker.
 fn encoder() -> Option<&'static CoreBPE> {
     static ENCODER: OnceLock<Option<CoreBPE>> = OnceLock::new();
     ENCODER
