@@ -13,6 +13,7 @@ mod proxy;
 mod relay;
 mod request;
 mod scan;
+mod shape;
 mod splice;
 mod sse;
 mod tap;

@@ -23,16 +23,47 @@ pub(crate) struct Scanned<'a> {
     pub finished: bool,
     /// Each non-empty `delta.content`, unescaped.
     texts: [Option<Cow<'a, str>>; MAX_TEXTS],
+    /// Where the (first) `delta.content` string is, between its quotes.
+    pub content: Option<Range<usize>>,
+    /// How many `delta.content` strings there were.
+    pub contents: usize,
 }
 
-impl Scanned<'_> {
+impl<'a> Scanned<'a> {
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         self.texts.iter().map_while(Option::as_deref)
     }
+
+    /// A chunk of one choice whose only news is its content (see [`crate::shape`]).
+    pub(crate) fn one_delta(
+        model: Option<Range<usize>>,
+        finished: bool,
+        content: Range<usize>,
+        text: Option<Cow<'a, str>>,
+    ) -> Self {
+        let mut texts: [Option<Cow<'a, str>>; MAX_TEXTS] = Default::default();
+        texts[0] = text;
+        Self {
+            model,
+            choices: 1,
+            finished,
+            texts,
+            content: Some(content),
+            contents: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// What [`scan`] remembers of a stream's earlier chunks.
+#[derive(Debug, Default)]
+pub(crate) struct Memory {
+    head: Head,
+    shape: crate::shape::Shape,
 }
 
 /// A string's contents (between its quotes) as text; `None` when it is not valid.
-fn text(quoted: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
+pub(crate) fn text(quoted: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
     if escaped {
         return serde_json::from_slice::<String>(quoted)
             .ok()
@@ -55,9 +86,20 @@ pub(crate) struct Head {
     model_seen: bool,
 }
 
-/// Reads one chunk's JSON, or `None` when serde should. `head` is the stream's last
-/// [`Head`], replaced when this chunk has none in common with it.
-pub(crate) fn scan<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
+/// Reads one chunk's JSON, or `None` when serde should. `memory` holds what the stream's
+/// earlier chunks repeat (a [`Head`] and a [`crate::shape::Shape`]), replaced when this chunk
+/// has nothing in common with it.
+pub(crate) fn scan<'a>(json: &'a [u8], memory: &mut Memory) -> Option<Scanned<'a>> {
+    if let Some(scanned) = memory.shape.read(json) {
+        return Some(scanned);
+    }
+    let scanned = scan_whole(json, &mut memory.head)?;
+    memory.shape.remember(json, &scanned);
+    Some(scanned)
+}
+
+/// [`scan`] without the shape: from the head on when the chunk repeats it.
+fn scan_whole<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
     let resumed = head.bytes.len() > 1 && json.starts_with(&head.bytes);
     let mut out = Scanned::default();
     let mut seen = [false; 4];
@@ -141,6 +183,8 @@ fn choice<'a>(p: &mut Parser<'a>, out: &mut Scanned<'a>) -> Option<()> {
                         return p.is_null()?.then_some(());
                     }
                     let (range, escaped) = p.string()?;
+                    out.content.get_or_insert(range.clone());
+                    out.contents += 1;
                     if !range.is_empty() {
                         let slot = out.texts.iter_mut().find(|t| t.is_none())?;
                         *slot = Some(text(p.slice(range.start - 1..range.end + 1), escaped)?);
@@ -163,13 +207,13 @@ mod tests {
     #[test]
     fn a_delta_chunk_gives_its_model_content_and_finish() {
         let json = br#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"up\"x","choices":[{"index":0,"delta":{"content":"a\nb"},"finish_reason":null}],"usage":null}"#;
-        let s = scan(json, &mut Head::default()).unwrap();
+        let s = scan(json, &mut Memory::default()).unwrap();
         assert_eq!(&json[s.model.clone().unwrap()], br#""up\"x""#);
         assert_eq!(s.texts().collect::<Vec<_>>(), ["a\nb"]);
         assert!(!s.finished && s.usage.is_none() && !s.error);
         assert_eq!(s.choices, 1);
         let last = br#"{"model":"m","choices":[{"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#;
-        let s = scan(last, &mut Head::default()).unwrap();
+        let s = scan(last, &mut Memory::default()).unwrap();
         assert!(s.finished);
         assert_eq!(s.usage.unwrap().completion_tokens, Some(5));
     }
@@ -186,12 +230,12 @@ mod tests {
             br#"{"a":[1,]}"#,
         ] {
             assert!(
-                scan(json, &mut Head::default()).is_none(),
+                scan(json, &mut Memory::default()).is_none(),
                 "{}",
                 String::from_utf8_lossy(json)
             );
         }
-        let fresh = || Head::default();
+        let fresh = Memory::default;
         assert!(
             scan(br#"{"error":{"message":"x"}}"#, &mut fresh())
                 .unwrap()
@@ -210,21 +254,21 @@ mod tests {
         };
         let mut head = Head::default();
         let first = chunk("a");
-        let s = scan(first.as_bytes(), &mut head).unwrap();
+        let s = scan_whole(first.as_bytes(), &mut head).unwrap();
         assert_eq!(&first.as_bytes()[s.model.clone().unwrap()], br#""up""#);
         assert_eq!(head.bytes, br#"{"id":"c1","created":7,"model":"up","#);
         let second = chunk("bc");
-        let s = scan(second.as_bytes(), &mut head).unwrap();
+        let s = scan_whole(second.as_bytes(), &mut head).unwrap();
         assert_eq!(&second.as_bytes()[s.model.clone().unwrap()], br#""up""#);
         assert_eq!(s.texts().collect::<Vec<_>>(), ["bc"]);
         // What follows the head is still checked, and a repeated `model` still goes to serde.
         let broken = br#"{"id":"c1","created":7,"model":"up","choices":[}"#;
-        assert!(scan(broken, &mut head).is_none());
+        assert!(scan_whole(broken, &mut head).is_none());
         let twice = br#"{"id":"c1","created":7,"model":"up","model":"x","choices":[]}"#;
-        assert!(scan(twice, &mut head).is_none());
+        assert!(scan_whole(twice, &mut head).is_none());
         // A different head is read whole and becomes the new one.
         let other = br#"{"id":"c2","model":"m2","choices":[]}"#;
-        let s = scan(other, &mut head).unwrap();
+        let s = scan_whole(other, &mut head).unwrap();
         assert_eq!(&other[s.model.clone().unwrap()], br#""m2""#);
         assert_eq!(head.bytes, br#"{"id":"c2","model":"m2","#);
     }

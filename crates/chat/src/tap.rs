@@ -19,8 +19,8 @@ pub(crate) struct Tap {
     pub got_first_token: bool,
     /// The stream's last frame is written: nothing more is forwarded.
     pub finished: bool,
-    /// What every chunk repeats, read once (see [`scan::Head`]).
-    pub head: scan::Head,
+    /// What the stream's chunks repeat, read once (see [`scan::Memory`]).
+    pub memory: scan::Memory,
 }
 
 impl Tap {
@@ -59,7 +59,7 @@ impl Tap {
         if *data == *DONE {
             return self.done(out, fields);
         }
-        match scan::scan(&data, &mut self.head) {
+        match scan::scan(&data, &mut self.memory) {
             Some(scanned) => self.scanned(&data, fields, &scanned, one_line, out),
             None => self.probed(&data, fields, out),
         }
