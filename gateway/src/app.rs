@@ -25,14 +25,7 @@ pub fn build_app(
         .app_data(errors::json_config(config.max_body_bytes))
         .app_data(web::PayloadConfig::new(config.max_body_bytes))
         .app_data(errors::query_config())
-        .app_data(errors::path_config())
-        .app_data(web::Data::new(middleware::AllowedHosts(
-            if config.is_production() {
-                config.allowed_hosts.clone()
-            } else {
-                Vec::new()
-            },
-        )));
+        .app_data(errors::path_config());
     app = state.register(app);
     // Last wrapped runs first: the edge (request id, log, host check, security headers, JSON
     // errors) sees everything, CORS answers preflights before routing.
@@ -46,13 +39,13 @@ pub fn build_app(
         state.exporter.enabled(),
         from_fn(move |req, next| crate::metrics::observe_requests(series.clone(), req, next)),
     );
-    let security = middleware::SecurityHeaders::new(config.is_production());
+    let edge = middleware::Edge::new(config.is_production(), &config.allowed_hosts);
     app.configure(routes::configure)
         .configure(routes::media(&media_path))
         .default_service(web::to(not_found))
         .wrap(middleware::cors(&config.cors_allowed_origins))
         .wrap(from_fn(move |req, next| {
-            middleware::edge(req, next, security.clone())
+            middleware::edge(req, next, edge.clone())
         }))
         .wrap(observed)
 }

@@ -10,18 +10,11 @@ pub(crate) struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
-    /// Where the member being read began (just after its object's `{` or `,`).
-    pub member_start: usize,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        Self {
-            b,
-            i: 0,
-            depth: 0,
-            member_start: 0,
-        }
+        Self { b, i: 0, depth: 0 }
     }
 
     /// A parser that starts at `i`, after a prefix of `b` that is already known to be valid.
@@ -94,21 +87,15 @@ impl<'a> Parser<'a> {
     }
 
     /// `{ key: value, … }`, `value` reading each value (it must consume it).
-    pub fn object(&mut self, value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+    pub fn object(
+        &mut self,
+        mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.eat(b'}').is_some() {
             return Some(());
         }
-        self.members(value)
-    }
-
-    /// The rest of an object from the start of a member (after `{` or `,`) to its `}`.
-    pub fn members(
-        &mut self,
-        mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
         loop {
-            self.member_start = self.i;
             let key = self.key()?;
             value(self, key)?;
             match self.peek()? {

@@ -91,7 +91,7 @@ impl RelayStream {
                 saw_finish: false,
                 got_first_token: false,
                 finished: false,
-                memory: Default::default(),
+                shape: Default::default(),
             },
             deadlines,
             keep_alive_every: setup.keep_alive_every,

@@ -7,7 +7,7 @@
 
 use std::{borrow::Cow, ops::Range};
 
-use crate::{json_walk::Parser, usage::Usage};
+use crate::{json_walk::Parser, shape::Shape, usage::Usage};
 
 /// Deltas with content this many choices at most are read here; more go to serde.
 const MAX_TEXTS: usize = 4;
@@ -55,13 +55,6 @@ impl<'a> Scanned<'a> {
     }
 }
 
-/// What [`scan`] remembers of a stream's earlier chunks.
-#[derive(Debug, Default)]
-pub(crate) struct Memory {
-    head: Head,
-    shape: crate::shape::Shape,
-}
-
 /// A string's contents (between its quotes) as text; `None` when it is not valid.
 pub(crate) fn text(quoted: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
     if escaped {
@@ -74,45 +67,23 @@ pub(crate) fn text(quoted: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
         .map(Cow::Borrowed)
 }
 
-/// The members before `choices` of an earlier chunk of the stream, and what they held. A
-/// stream's chunks repeat them byte for byte (`id`, `object`, `created`, `model`), so a chunk
-/// that starts with the same bytes is read from `choices` on: those bytes were checked once.
-#[derive(Debug, Default)]
-pub(crate) struct Head {
-    /// From the `{` to just after the `,` before `"choices"`.
-    bytes: Vec<u8>,
-    model: Option<Range<usize>>,
-    /// Whether `model` was among them (a repeat is an error, left to serde).
-    model_seen: bool,
-}
-
-/// Reads one chunk's JSON, or `None` when serde should. `memory` holds what the stream's
-/// earlier chunks repeat (a [`Head`] and a [`crate::shape::Shape`]), replaced when this chunk
-/// has nothing in common with it.
-pub(crate) fn scan<'a>(json: &'a [u8], memory: &mut Memory) -> Option<Scanned<'a>> {
-    if let Some(scanned) = memory.shape.read(json) {
+/// Reads one chunk's JSON, or `None` when serde should. `shape` is the layout the stream's
+/// earlier chunks repeat: a chunk that fits it is read from its content string alone, any
+/// other is read whole and leaves its own layout.
+pub(crate) fn scan<'a>(json: &'a [u8], shape: &mut Shape) -> Option<Scanned<'a>> {
+    if let Some(scanned) = shape.read(json) {
         return Some(scanned);
     }
-    let scanned = scan_whole(json, &mut memory.head)?;
-    memory.shape.remember(json, &scanned);
+    let scanned = scan_whole(json)?;
+    shape.remember(json, &scanned);
     Some(scanned)
 }
 
-/// [`scan`] without the shape: from the head on when the chunk repeats it.
-fn scan_whole<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
-    let resumed = head.bytes.len() > 1 && json.starts_with(&head.bytes);
+fn scan_whole(json: &[u8]) -> Option<Scanned<'_>> {
+    let mut p = Parser::new(json);
     let mut out = Scanned::default();
     let mut seen = [false; 4];
-    // Where this chunk's own head ends, and whether `model` came before it.
-    let mut new_head: Option<(usize, bool)> = None;
-    let mut p = if resumed {
-        out.model = head.model.clone();
-        seen[0] = head.model_seen;
-        Parser::resume_at(json, head.bytes.len())
-    } else {
-        Parser::new(json)
-    };
-    let member = |p: &mut Parser<'a>, key: &[u8]| {
+    p.object(|p, key| {
         let slot = match key {
             b"model" => 0,
             b"usage" => 1,
@@ -120,10 +91,6 @@ fn scan_whole<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
             b"error" => 3,
             _ => return p.value().map(drop),
         };
-        // Only members that are the same in every chunk may be skipped next time.
-        if slot == 2 && !resumed && !seen[1] && !seen[3] {
-            new_head = Some((p.member_start, seen[0]));
-        }
         // A repeated field is an error to serde: let it say so.
         if std::mem::replace(&mut seen[slot], true) {
             return None;
@@ -149,22 +116,8 @@ fn scan_whole<'a>(json: &'a [u8], head: &mut Head) -> Option<Scanned<'a>> {
             _ => out.error = !p.is_null()?,
         }
         Some(())
-    };
-    if resumed {
-        p.members(member)?;
-    } else {
-        p.object(member)?;
-    }
-    if !p.at_end() {
-        return None;
-    }
-    if let Some((end, model_seen)) = new_head {
-        head.bytes.clear();
-        head.bytes.extend_from_slice(&json[..end]);
-        head.model = out.model.clone().filter(|_| model_seen);
-        head.model_seen = model_seen;
-    }
-    Some(out)
+    })?;
+    p.at_end().then_some(out)
 }
 
 fn choice<'a>(p: &mut Parser<'a>, out: &mut Scanned<'a>) -> Option<()> {
@@ -207,13 +160,13 @@ mod tests {
     #[test]
     fn a_delta_chunk_gives_its_model_content_and_finish() {
         let json = br#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"up\"x","choices":[{"index":0,"delta":{"content":"a\nb"},"finish_reason":null}],"usage":null}"#;
-        let s = scan(json, &mut Memory::default()).unwrap();
+        let s = scan(json, &mut Shape::default()).unwrap();
         assert_eq!(&json[s.model.clone().unwrap()], br#""up\"x""#);
         assert_eq!(s.texts().collect::<Vec<_>>(), ["a\nb"]);
         assert!(!s.finished && s.usage.is_none() && !s.error);
         assert_eq!(s.choices, 1);
         let last = br#"{"model":"m","choices":[{"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#;
-        let s = scan(last, &mut Memory::default()).unwrap();
+        let s = scan(last, &mut Shape::default()).unwrap();
         assert!(s.finished);
         assert_eq!(s.usage.unwrap().completion_tokens, Some(5));
     }
@@ -230,12 +183,12 @@ mod tests {
             br#"{"a":[1,]}"#,
         ] {
             assert!(
-                scan(json, &mut Memory::default()).is_none(),
+                scan(json, &mut Shape::default()).is_none(),
                 "{}",
                 String::from_utf8_lossy(json)
             );
         }
-        let fresh = Memory::default;
+        let fresh = Shape::default;
         assert!(
             scan(br#"{"error":{"message":"x"}}"#, &mut fresh())
                 .unwrap()
@@ -243,33 +196,5 @@ mod tests {
         );
         let spaced = br#" { "a" : [ 1.5e3 , -2 , {"b":[true,false,null]} ] } "#;
         assert!(scan(spaced, &mut fresh()).is_some());
-    }
-
-    #[test]
-    fn a_repeated_head_is_read_once_and_gives_the_same_answer() {
-        let chunk = |text: &str| {
-            format!(
-                r#"{{"id":"c1","created":7,"model":"up","choices":[{{"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#
-            )
-        };
-        let mut head = Head::default();
-        let first = chunk("a");
-        let s = scan_whole(first.as_bytes(), &mut head).unwrap();
-        assert_eq!(&first.as_bytes()[s.model.clone().unwrap()], br#""up""#);
-        assert_eq!(head.bytes, br#"{"id":"c1","created":7,"model":"up","#);
-        let second = chunk("bc");
-        let s = scan_whole(second.as_bytes(), &mut head).unwrap();
-        assert_eq!(&second.as_bytes()[s.model.clone().unwrap()], br#""up""#);
-        assert_eq!(s.texts().collect::<Vec<_>>(), ["bc"]);
-        // What follows the head is still checked, and a repeated `model` still goes to serde.
-        let broken = br#"{"id":"c1","created":7,"model":"up","choices":[}"#;
-        assert!(scan_whole(broken, &mut head).is_none());
-        let twice = br#"{"id":"c1","created":7,"model":"up","model":"x","choices":[]}"#;
-        assert!(scan_whole(twice, &mut head).is_none());
-        // A different head is read whole and becomes the new one.
-        let other = br#"{"id":"c2","model":"m2","choices":[]}"#;
-        let s = scan_whole(other, &mut head).unwrap();
-        assert_eq!(&other[s.model.clone().unwrap()], br#""m2""#);
-        assert_eq!(head.bytes, br#"{"id":"c2","model":"m2","#);
     }
 }

@@ -72,7 +72,8 @@ impl Shape {
 
 #[cfg(test)]
 mod tests {
-    use crate::scan::{scan, Memory};
+    use super::Shape;
+    use crate::scan::scan;
 
     fn chunk(content: &str) -> String {
         format!(
@@ -82,11 +83,16 @@ mod tests {
 
     #[test]
     fn a_chunk_of_the_remembered_layout_gives_what_a_whole_read_gives() {
-        let mut memory = Memory::default();
-        for content in ["a", "", "b c", r#"q\"uote\n"#, "\u{e9}t\u{e9}"] {
+        let mut shape = Shape::default();
+        for (n, content) in ["a", "", "b c", r#"q\"uote\n"#, "\u{e9}t\u{e9}"]
+            .into_iter()
+            .enumerate()
+        {
             let json = chunk(content);
-            let fast = scan(json.as_bytes(), &mut memory).unwrap();
-            let whole = scan(json.as_bytes(), &mut Memory::default()).unwrap();
+            // Every chunk after the first fits the layout the first one left.
+            assert_eq!(shape.read(json.as_bytes()).is_some(), n > 0, "{content}");
+            let fast = scan(json.as_bytes(), &mut shape).unwrap();
+            let whole = scan(json.as_bytes(), &mut Shape::default()).unwrap();
             assert_eq!(fast.model, whole.model);
             assert_eq!(fast.content, whole.content);
             assert_eq!(
@@ -102,27 +108,28 @@ mod tests {
 
     #[test]
     fn what_does_not_fit_the_layout_is_read_whole_or_refused() {
-        let mut memory = Memory::default();
-        scan(chunk("a").as_bytes(), &mut memory).unwrap();
+        let mut shape = Shape::default();
+        scan(chunk("a").as_bytes(), &mut shape).unwrap();
         // An unescaped quote ends the string early: not this layout, and not valid JSON.
-        assert!(scan(chunk(r#"x"y"#).as_bytes(), &mut memory).is_none());
+        assert!(scan(chunk(r#"x"y"#).as_bytes(), &mut shape).is_none());
         // A control character in the string is invalid JSON.
-        assert!(scan(chunk("x\u{1}").as_bytes(), &mut memory).is_none());
+        assert!(scan(chunk("x\u{1}").as_bytes(), &mut shape).is_none());
         // Another shape is read whole: the final chunk's finish and usage are seen.
         let last = r#"{"id":"c1","created":7,"model":"up","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#;
-        let s = scan(last.as_bytes(), &mut memory).unwrap();
+        let s = scan(last.as_bytes(), &mut shape).unwrap();
         assert!(s.finished);
         assert_eq!(s.usage.unwrap().total_tokens, Some(3));
         // A string that swallows what follows it does not fit either.
         let sneaky = chunk(r#"a\"},\"finish_reason\":\"stop"#);
-        let fast = scan(sneaky.as_bytes(), &mut memory).unwrap();
+        let fast = scan(sneaky.as_bytes(), &mut shape).unwrap();
         assert!(!fast.finished);
         // Two contents in one delta are never remembered as a layout of one.
         let twice = r#"{"choices":[{"delta":{"content":"","content":"b"}}]}"#;
-        let mut memory = Memory::default();
-        scan(twice.as_bytes(), &mut memory).unwrap();
+        let mut shape = Shape::default();
+        scan(twice.as_bytes(), &mut shape).unwrap();
         let again = r#"{"choices":[{"delta":{"content":"z","content":"b"}}]}"#;
-        let texts: Vec<String> = scan(again.as_bytes(), &mut memory)
+        assert!(shape.read(again.as_bytes()).is_none());
+        let texts: Vec<String> = scan(again.as_bytes(), &mut shape)
             .unwrap()
             .texts()
             .map(str::to_owned)

@@ -80,30 +80,20 @@ fn split_field(line: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// The common event, one `data:` line and nothing else: its value, borrowed.
-pub(crate) fn single_data(event: &[u8]) -> Option<&[u8]> {
-    if event.contains(&b'\n') {
+/// The common event, one `data:` line and nothing else: its value, borrowed. `one_line`: the
+/// event is already known to be one line (see [`Bounds::one_line`]), so it is not searched.
+fn single_data(event: &[u8], one_line: bool) -> Option<&[u8]> {
+    if !one_line && event.contains(&b'\n') {
         return None;
     }
-    one_line_data(event)
-}
-
-/// [`single_data`] of an event already known to be one line.
-fn one_line_data(event: &[u8]) -> Option<&[u8]> {
     let value = event.strip_prefix(b"data:")?;
     let value = value.strip_suffix(b"\r").unwrap_or(value);
     Some(value.strip_prefix(b" ").unwrap_or(value))
 }
 
-/// An event's data and fields, told whether it is known to be one line (see
-/// [`Bounds::one_line`]).
-pub(crate) fn parse_known(event: &[u8], one_line: bool) -> Event<'_> {
-    let common = if one_line {
-        one_line_data(event)
-    } else {
-        single_data(event)
-    };
-    if let Some(data) = common {
+/// An event's data and fields; `one_line` as for [`single_data`].
+pub(crate) fn parse(event: &[u8], one_line: bool) -> Event<'_> {
+    if let Some(data) = single_data(event, one_line) {
         return Event {
             data: Some(Cow::Borrowed(data)),
             fields: None,
@@ -183,9 +173,9 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> Event<'static> {
-        let parsed = parse_known(text.as_bytes(), false);
+        let parsed = parse(text.as_bytes(), false);
         if !text.contains('\n') {
-            assert_eq!(parse_known(text.as_bytes(), true), parsed);
+            assert_eq!(parse(text.as_bytes(), true), parsed);
         }
         parsed
     }

@@ -19,8 +19,8 @@ pub(crate) struct Tap {
     pub got_first_token: bool,
     /// The stream's last frame is written: nothing more is forwarded.
     pub finished: bool,
-    /// What the stream's chunks repeat, read once (see [`scan::Memory`]).
-    pub memory: scan::Memory,
+    /// The layout the stream's chunks repeat, read once (see [`crate::shape::Shape`]).
+    pub shape: crate::shape::Shape,
 }
 
 impl Tap {
@@ -44,9 +44,8 @@ impl Tap {
     /// One complete event (without its blank line) in; its frame, if it has one, appended to
     /// `out`. `one_line`: the event is known to be a single line.
     pub fn event(&mut self, event: &[u8], one_line: bool, out: &mut BytesMut) {
-        let sse::Event { data, fields } = sse::parse_known(event, one_line);
         // A single line's data is a slice of it: no newline in it either.
-        let one_line = one_line && fields.is_none();
+        let sse::Event { data, fields } = sse::parse(event, one_line);
         let fields = fields.as_deref();
         let Some(data) = data else {
             // `retry:` or `id:` alone still mean something to the client; comments do not.
@@ -59,7 +58,7 @@ impl Tap {
         if *data == *DONE {
             return self.done(out, fields);
         }
-        match scan::scan(&data, &mut self.memory) {
+        match scan::scan(&data, &mut self.shape) {
             Some(scanned) => self.scanned(&data, fields, &scanned, one_line, out),
             None => self.probed(&data, fields, out),
         }

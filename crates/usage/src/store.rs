@@ -41,10 +41,9 @@ pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), Db
             conn.spawn_blocking(move |conn| {
                 use diesel::Connection;
                 conn.transaction(|conn| {
-                    let full = rows.chunks_exact(ROWS_PER_STATEMENT);
-                    let rest = full.remainder();
+                    let (full, rest) = rows.as_chunks::<ROWS_PER_STATEMENT>();
                     for chunk in full {
-                        diesel::RunQueryDsl::execute(insert_or_ignore!(full_chunk(chunk)?), conn)?;
+                        diesel::RunQueryDsl::execute(insert_or_ignore!(chunk), conn)?;
                     }
                     for row in rest {
                         diesel::RunQueryDsl::execute(insert_or_ignore!(row), conn)?;
@@ -57,10 +56,9 @@ pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), Db
         postgres = |conn| {
             use diesel_async::AsyncConnection;
             conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-                let full = batch.chunks_exact(ROWS_PER_STATEMENT);
-                let rest = full.remainder();
+                let (full, rest) = batch.as_chunks::<ROWS_PER_STATEMENT>();
                 for chunk in full {
-                    insert_or_ignore!(full_chunk(chunk)?).execute(conn).await?;
+                    insert_or_ignore!(chunk).execute(conn).await?;
                 }
                 if !rest.is_empty() {
                     insert_or_ignore!(rest).execute(conn).await?;
@@ -70,15 +68,6 @@ pub async fn insert_batch(pool: &DbPool, batch: &[UsageRecord]) -> Result<(), Db
             .await
         }
     )
-}
-
-/// A chunk from `chunks_exact(ROWS_PER_STATEMENT)` as the array it always is.
-fn full_chunk(
-    chunk: &[UsageRecord],
-) -> Result<&[UsageRecord; ROWS_PER_STATEMENT], diesel::result::Error> {
-    chunk.try_into().map_err(|_| {
-        diesel::result::Error::QueryBuilderError("a usage chunk of the wrong size".into())
-    })
 }
 
 /// One group of the report: a time bucket (seconds since the epoch divided by the bucket

@@ -1,7 +1,7 @@
 //! In production, refuse requests whose `Host` header is not one of `ALLOWED_HOSTS`
 //! (host-header injection into generated links, DNS rebinding).
 
-use actix_web::{dev::ServiceRequest, http::StatusCode, web, HttpResponse};
+use actix_web::{dev::ServiceRequest, http::StatusCode, HttpResponse};
 
 use crate::{
     errors::WireFormat,
@@ -37,10 +37,10 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// The 400 for a request whose host is not allowed (none when no list is configured).
-pub(super) fn refusal(req: &ServiceRequest) -> Option<HttpResponse> {
-    let allowed = req
-        .app_data::<web::Data<AllowedHosts>>()
-        .filter(|a| !a.0.is_empty())?;
+pub(super) fn refusal(req: &ServiceRequest, allowed: &AllowedHosts) -> Option<HttpResponse> {
+    if allowed.0.is_empty() {
+        return None;
+    }
     // X-Forwarded-Host counts only from a trusted proxy, as everywhere else.
     let origin = request_origin(req.request(), trusted_proxies(req.request()));
     let host = origin

@@ -2,7 +2,7 @@
 //! bodies and security headers. One layer, not four: each `from_fn` layer costs two boxed
 //! futures and a dynamic call per request.
 
-use std::time::Instant;
+use std::{rc::Rc, time::Instant};
 
 use actix_web::{
     body::{EitherBody, MessageBody},
@@ -12,13 +12,35 @@ use actix_web::{
 };
 use tracing::Instrument;
 
-use super::{allowed_hosts, json_errors::json_errors, request_id, RequestId, SecurityHeaders};
+use super::{
+    allowed_hosts, json_errors::json_errors, request_id, AllowedHosts, RequestId, SecurityHeaders,
+};
+
+/// What the edge checks and adds, fixed at start-up (one per worker, shared by its requests).
+#[derive(Clone)]
+pub struct Edge(Rc<(SecurityHeaders, AllowedHosts)>);
+
+impl Edge {
+    /// `allowed_hosts` is only enforced in production (empty: no check).
+    pub fn new(production: bool, allowed_hosts: &[String]) -> Self {
+        let hosts = if production {
+            allowed_hosts.to_vec()
+        } else {
+            Vec::new()
+        };
+        Self(Rc::new((
+            SecurityHeaders::new(production),
+            AllowedHosts(hosts),
+        )))
+    }
+}
 
 pub async fn edge<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
-    security: SecurityHeaders,
+    settings: Edge,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let (security, hosts) = &*settings.0;
     let id = request_id::request_id(&req);
     let span = tracing::info_span!(
         "request",
@@ -28,7 +50,7 @@ pub async fn edge<B: MessageBody + 'static>(
     );
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
-    let mut response = match allowed_hosts::refusal(&req) {
+    let mut response = match allowed_hosts::refusal(&req, hosts) {
         Some(refusal) => req.into_response(refusal).map_into_right_body(),
         None => json_errors(req, next).instrument(span.clone()).await?,
     };

@@ -8,8 +8,8 @@ mod json_errors;
 mod request_id;
 mod security_headers;
 
-pub use allowed_hosts::AllowedHosts;
+use allowed_hosts::AllowedHosts;
 pub use cors::cors;
-pub use edge::edge;
+pub use edge::{edge, Edge};
 pub use request_id::RequestId;
-pub use security_headers::SecurityHeaders;
+use security_headers::SecurityHeaders;

@@ -33,14 +33,10 @@ fn generate() -> HeaderValue {
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     // 32 hex digits written by hand: no formatting machinery and no temporary string.
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let id = (u128::from(prefix) << 64) | u128::from(count);
     let mut text = [0u8; 32];
     for (i, digit) in text.iter_mut().enumerate() {
-        let (word, shift) = if i < 16 {
-            (prefix, 60 - 4 * i)
-        } else {
-            (count, 60 - 4 * (i - 16))
-        };
-        *digit = HEX[((word >> shift) & 0xf) as usize];
+        *digit = HEX[((id >> (124 - 4 * i)) & 0xf) as usize];
     }
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("unknown"))
 }

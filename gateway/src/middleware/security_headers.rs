@@ -1,12 +1,9 @@
 //! Security headers on every response.
 
-use std::rc::Rc;
-
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// The headers every response gets unless it set its own.
-#[derive(Clone)]
-pub struct SecurityHeaders(Rc<[(HeaderName, HeaderValue)]>);
+pub struct SecurityHeaders(Vec<(HeaderName, HeaderValue)>);
 
 impl SecurityHeaders {
     pub fn new(production: bool) -> Self {

@@ -59,29 +59,9 @@ pub(super) fn parse(args: &[String]) -> Result<Options> {
         };
         match flag.as_str() {
             "--postgres" => options.postgres = Some(value()?.clone()),
-            "--reps" => {
-                options.reps = value()?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .context("--reps: a positive integer")?
-            }
-            "--gateway-workers" => {
-                options.gateway_workers = value()?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .context("--gateway-workers: a positive integer")?
-            }
-            "--slow-streams" => {
-                options.slow_streams = Some(
-                    value()?
-                        .parse()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .context("--slow-streams: a positive integer")?,
-                )
-            }
+            "--reps" => options.reps = positive(flag, value()?)?,
+            "--gateway-workers" => options.gateway_workers = positive(flag, value()?)?,
+            "--slow-streams" => options.slow_streams = Some(positive(flag, value()?)?),
             "--no-nginx" => options.nginx = false,
             "--only" => options.only = Some(value()?.split(',').map(str::to_owned).collect()),
             "--quiet-wait" => {
@@ -98,4 +78,12 @@ pub(super) fn parse(args: &[String]) -> Result<Options> {
         }
     }
     Ok(options)
+}
+
+fn positive(flag: &str, value: &str) -> Result<usize> {
+    value
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .with_context(|| format!("{flag}: a positive integer"))
 }
